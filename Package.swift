@@ -1,0 +1,30 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers point one way: shims <- core/socket <- CLI <- commands <- executable.
+let package = Package(
+    name: "swnet",
+    products: [
+        .executable(name: "swnet", targets: ["swnet"]),
+    ],
+    targets: [
+        // Exposes epoll and the socket headers that Swift's Glibc module leaves out.
+        .target(name: "CSwnetLinux"),
+        // Errors and exit codes, durations and sizes, output (text and JSON), the terminal.
+        .target(name: "SwnetCore"),
+        // Our own POSIX/epoll socket layer: syscalls, addresses, resolver, event loop, relay.
+        .target(name: "SwnetSocket", dependencies: ["CSwnetLinux", "SwnetCore"]),
+        // The table-driven command line: specs, parser, help.
+        .target(name: "SwnetCLI", dependencies: ["SwnetCore"]),
+        // One file per command, and the table that lists them.
+        .target(name: "SwnetCommands", dependencies: ["SwnetCore", "SwnetSocket", "SwnetCLI"]),
+        .executableTarget(name: "swnet", dependencies: ["SwnetCommands", "CSwnetLinux"]),
+
+        .testTarget(name: "SwnetCoreTests", dependencies: ["SwnetCore"]),
+        .testTarget(name: "SwnetCLITests", dependencies: ["SwnetCLI", "SwnetCommands"]),
+        .testTarget(name: "SwnetSocketTests", dependencies: ["SwnetSocket", "CSwnetLinux"]),
+        // Runs the built binary against real peers on loopback; depends on it so it is built first.
+        .testTarget(name: "EndToEndTests", dependencies: ["swnet"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,28 @@
+#ifndef CSWNET_LINUX_H
+#define CSWNET_LINUX_H
+
+// Swift's Glibc module does not export epoll; this header does, together
+// with the socket headers the socket layer needs in one place.
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/resource.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <signal.h>
+#include <fcntl.h>
+
+/// Makes SIGINT restore the blocking mode of stdin and stdout, print
+/// "swnet: interrupted" and exit with `code`: a client must not leave the
+/// shell's terminal non-blocking behind it.
+void swnet_exit_on_interrupt(int code);
+
+/// Sets O_NONBLOCK on `fd` and remembers its previous flags, so the SIGINT
+/// handler and `swnet_restore_stdio` can put them back. Returns -1 on error.
+int swnet_make_stdio_nonblocking(int fd);
+
+/// Puts back the flags `swnet_make_stdio_nonblocking` changed on fds 0 and 1.
+void swnet_restore_stdio(void);
+
+#endif

@@ -1,0 +1,184 @@
+/// The command table's vocabulary. Each command is declared once, as data,
+/// and that one declaration drives the parser, the help text, and the
+/// generated completions and man page.
+
+/// What an option or argument takes, which also says how to check it and
+/// what a shell should offer when completing it.
+public enum ValueKind: Sendable, Equatable {
+    /// No value: a switch. Given twice it counts (`-vv`).
+    case flag
+    /// Free text.
+    case text
+    /// A whole number within bounds.
+    case integer(ClosedRange<Int>)
+    /// A duration: `250ms`, `2s`, `1.5m`, `1h`; a bare number is seconds.
+    case duration
+    /// A size: `512`, `64K`, `1M`, `2G`.
+    case size
+    /// One of a fixed set of words.
+    case choice([String])
+    /// A path to a file.
+    case file
+    /// A host name or address, possibly with a port.
+    case host
+
+    /// What a shell should complete for this value.
+    public enum Completion: Sendable, Equatable { case none, files, hosts, words([String]) }
+
+    public var completion: Completion {
+        switch self {
+        case .file: return .files
+        case .host: return .hosts
+        case .choice(let words): return .words(words)
+        default: return .none
+        }
+    }
+
+    /// The expectation named in a usage error: "expected a duration such as 2s or 250ms".
+    public var expectation: String {
+        switch self {
+        case .flag: return "no value"
+        case .text: return "a value"
+        case .integer(let range):
+            return range.upperBound == Int.max ? "a whole number of at least \(range.lowerBound)" : "a whole number from \(range.lowerBound) to \(range.upperBound)"
+        case .duration: return "a duration such as 250ms, 2s, 1.5m or 1h"
+        case .size: return "a size such as 512, 64K or 1M"
+        case .choice(let words): return "one of " + words.joined(separator: ", ")
+        case .file: return "a file name"
+        case .host: return "a host name or address"
+        }
+    }
+}
+
+/// One option: `--long`, maybe `-s`, and what it takes.
+public struct OptionSpec: Sendable {
+    public let long: String
+    public let short: Character?
+    public let kind: ValueKind
+    /// The value's name in help and usage: `DUR`, `N`, `ADDR[:PORT]`.
+    public let placeholder: String
+    public let defaultValue: String?
+    public let help: String
+    /// May be given more than once, each value kept (`-H a -H b`).
+    public let repeatable: Bool
+    /// The value is optional and only attaches with `=`: `--reply[=DUR]`.
+    public let optionalValue: Bool
+
+    public init(_ long: String, short: Character? = nil, _ kind: ValueKind = .flag, placeholder: String? = nil,
+                default defaultValue: String? = nil, repeatable: Bool = false, optionalValue: Bool = false, help: String) {
+        self.long = long
+        self.short = short
+        self.kind = kind
+        self.placeholder = placeholder ?? OptionSpec.defaultPlaceholder(kind)
+        self.defaultValue = defaultValue
+        self.help = help
+        self.repeatable = repeatable
+        self.optionalValue = optionalValue
+    }
+
+    public var takesValue: Bool { kind != .flag }
+
+    /// `-p, --port N` as help and usage errors show it.
+    public var signature: String {
+        var text = short.map { "-\($0), " } ?? "    "
+        text += "--" + long
+        if takesValue { text += optionalValue ? "[=\(placeholder)]" : " \(placeholder)" }
+        return text
+    }
+
+    private static func defaultPlaceholder(_ kind: ValueKind) -> String {
+        switch kind {
+        case .flag: return ""
+        case .duration: return "DUR"
+        case .size: return "SIZE"
+        case .integer: return "N"
+        case .file: return "FILE"
+        case .host: return "HOST"
+        case .choice(let words): return words.joined(separator: "|")
+        case .text: return "TEXT"
+        }
+    }
+}
+
+/// One positional argument.
+public struct ArgumentSpec: Sendable {
+    public let name: String
+    public let kind: ValueKind
+    public let help: String
+    public let optional: Bool
+    /// Takes all remaining arguments.
+    public let variadic: Bool
+
+    public init(_ name: String, _ kind: ValueKind = .text, optional: Bool = false, variadic: Bool = false, help: String) {
+        self.name = name
+        self.kind = kind
+        self.help = help
+        self.optional = optional
+        self.variadic = variadic
+    }
+}
+
+/// A worked example for help and the man page.
+public struct Example: Sendable {
+    public let command: String
+    public let explanation: String
+    public init(_ command: String, _ explanation: String) {
+        self.command = command
+        self.explanation = explanation
+    }
+}
+
+/// One command, declared once.
+public struct CommandSpec: Sendable {
+    public let name: String
+    public let summary: String
+    /// The argument part of the usage line, when the arguments alone do not say it.
+    public let usage: String?
+    public let arguments: [ArgumentSpec]
+    public let options: [OptionSpec]
+    /// Paragraphs of explanation for help and the man page.
+    public let discussion: [String]
+    public let examples: [Example]
+
+    public init(_ name: String, summary: String, usage: String? = nil, arguments: [ArgumentSpec] = [], options: [OptionSpec] = [],
+                discussion: [String] = [], examples: [Example] = []) {
+        self.name = name
+        self.summary = summary
+        self.usage = usage
+        self.arguments = arguments
+        self.options = options
+        self.discussion = discussion
+        self.examples = examples
+    }
+
+    /// `[options] HOST:PORT [MESSAGE...]`
+    public var usageLine: String {
+        if let usage { return usage }
+        let arguments = arguments.map { argument -> String in
+            let name = argument.variadic ? argument.name + "..." : argument.name
+            return argument.optional ? "[\(name)]" : name
+        }
+        return (["[options]"] + arguments).joined(separator: " ")
+    }
+}
+
+/// The whole program: its global options and its commands.
+public struct ProgramSpec: Sendable {
+    public let name: String
+    public let version: String
+    public let summary: String
+    public let globalOptions: [OptionSpec]
+    public let commands: [CommandSpec]
+
+    public init(name: String, version: String, summary: String, globalOptions: [OptionSpec], commands: [CommandSpec]) {
+        self.name = name
+        self.version = version
+        self.summary = summary
+        self.globalOptions = globalOptions
+        self.commands = commands
+    }
+
+    public func command(named name: String) -> CommandSpec? {
+        commands.first { $0.name == name }
+    }
+}

@@ -1,0 +1,49 @@
+import SwnetCLI
+import SwnetCore
+import SwnetSocket
+
+/// The executable's whole job: table -> parse -> run -> exit code.
+public enum Entry {
+    /// Runs swnet with `arguments` (without the program name) and returns the exit status.
+    public static func run(_ arguments: [String], out: OutputSink = FileSink(fd: 1), err: OutputSink = FileSink(fd: 2)) -> Int32 {
+        let outcome: ParseOutcome
+        do {
+            outcome = try Parser(Program.spec).parse(arguments)
+        } catch let error as SwnetError {
+            // The parse failed, so --json is read off the raw arguments.
+            let json = arguments.prefix { $0 != "--" }.contains("--json")
+            Console(out: out, err: err, json: json, color: Terminal.useColor("auto", fd: 2)).report(error, command: nil)
+            return error.code.rawValue
+        } catch {
+            preconditionFailure("\(error)")
+        }
+
+        switch outcome {
+        case .version:
+            out.write("swnet \(Program.version)\n")
+            return ExitCode.success.rawValue
+        case .help(let command):
+            out.write(command.map { Help.command($0, in: Program.spec) } ?? Help.overview(Program.spec))
+            return ExitCode.success.rawValue
+        case .run(let invocation):
+            let console = Console(out: out, err: err, json: invocation.isSet("json"), verbosity: invocation.count("verbose"),
+                                  quiet: invocation.isSet("quiet"), color: Terminal.useColor(invocation.text("color") ?? "auto", fd: 2))
+            let name = invocation.command.name
+            do {
+                guard let command = Program.commands.first(where: { $0.spec.name == name }) else {
+                    preconditionFailure("\(name) is in the table but has no implementation")
+                }
+                if invocation.isSet("ipv4") && invocation.isSet("ipv6") {
+                    throw SwnetError.usage("-4 and -6 exclude each other")
+                }
+                let family: AddressFamily? = invocation.isSet("ipv4") ? .v4 : invocation.isSet("ipv6") ? .v6 : nil
+                return try command.run(invocation, Context(console: console, family: family)).rawValue
+            } catch let error as SwnetError {
+                console.report(error, command: name)
+                return error.code.rawValue
+            } catch {
+                preconditionFailure("\(error)")
+            }
+        }
+    }
+}

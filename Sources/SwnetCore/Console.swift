@@ -1,0 +1,97 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where a command's output goes. Commands write through a `Console` that
+/// the executable injects, so tests capture output without a process.
+public protocol OutputSink: AnyObject {
+    func write(_ text: String)
+}
+
+/// An output sink on a file descriptor that writes everything it is given,
+/// waiting out EAGAIN: a terminal shared with a non-blocking stdin may make
+/// this descriptor non-blocking too.
+public final class FileSink: OutputSink {
+    public let fd: Int32
+
+    public init(fd: Int32) { self.fd = fd }
+
+    public func write(_ text: String) {
+        var text = text
+        text.withUTF8 { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let result = try? syscall("write") { Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset) }
+                switch result {
+                case .done(let count): offset += count
+                case .wouldBlock:
+                    var ready = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                    _ = poll(&ready, 1, -1)
+                case nil: return  // the reader went away: nothing left to tell
+                }
+            }
+        }
+    }
+}
+
+/// An output sink that keeps what it is given, for tests.
+public final class MemorySink: OutputSink {
+    public private(set) var text = ""
+    public init() {}
+    public func write(_ text: String) { self.text += text }
+}
+
+/// A command's view of stdout and stderr, and of the global output options.
+///
+/// stdout carries data (or, with `--json`, only JSON); stderr carries
+/// diagnostics, prefixed `swnet:`.
+public final class Console {
+    public let out: OutputSink
+    public let err: OutputSink
+    public let json: Bool
+    public let verbosity: Int
+    public let quiet: Bool
+    public let color: Bool
+
+    public init(out: OutputSink, err: OutputSink, json: Bool = false, verbosity: Int = 0, quiet: Bool = false, color: Bool = false) {
+        self.out = out
+        self.err = err
+        self.json = json
+        self.verbosity = verbosity
+        self.quiet = quiet
+        self.color = color
+    }
+
+    /// A line of data on stdout.
+    public func line(_ text: String) { out.write(text + "\n") }
+
+    /// One JSON document (or one NDJSON event) on stdout.
+    public func emit(_ document: JSONValue) { out.write(document.rendered + "\n") }
+
+    /// A diagnostic for the user on stderr, unless `-q`.
+    public func note(_ message: String) {
+        if !quiet { err.write("swnet: " + message + "\n") }
+    }
+
+    /// A diagnostic shown at `-v` (level 1) or `-vv` (level 2).
+    public func verbose(_ message: @autoclosure () -> String, level: Int = 1) {
+        if verbosity >= level && !quiet { err.write("swnet: " + message() + "\n") }
+    }
+
+    /// Reports a failure: `swnet: COMMAND: context: reason` on stderr, or the
+    /// JSON error document on stdout with `--json`. Errors are shown even
+    /// with `-q`: the exit code alone rarely says enough.
+    public func report(_ error: SwnetError, command: String?) {
+        let message = command.map { error.adding($0) } ?? error
+        if json {
+            emit(.object([("error", .object([
+                ("code", .int(Int(error.code.rawValue))),
+                ("kind", .string(error.code.kind)),
+                ("message", .string(message.description)),
+            ]))]))
+        } else {
+            let prefix = color ? "\u{1B}[1;31mswnet:\u{1B}[0m " : "swnet: "
+            err.write(prefix + message.description + "\n")
+        }
+    }
+}

@@ -1,0 +1,43 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A C `errno` value with a Swift name.
+///
+/// Only the socket layer's syscall wrapper reads the global `errno`; it
+/// hands the value on as an `Errno`, which knows what it means for the user:
+/// its message and its exit code.
+public struct Errno: Error, Equatable, Sendable, CustomStringConvertible {
+    public let rawValue: Int32
+
+    public init(_ rawValue: Int32) { self.rawValue = rawValue }
+
+    /// The C library's message, lower-cased to read well after a colon:
+    /// "connection refused". The corresponding C function is `strerror`.
+    public var description: String {
+        guard let text = strerror(rawValue) else { return "error \(rawValue)" }
+        var message = String(cString: text)
+        if let first = message.first, first.isUppercase, message.dropFirst().first?.isLowercase ?? true {
+            message = first.lowercased() + message.dropFirst()
+        }
+        return message
+    }
+
+    /// ECONNREFUSED: a host answered that nothing listens there.
+    public var isConnectionRefused: Bool { rawValue == ECONNREFUSED }
+
+    /// How the exit-code table classifies this failure.
+    public var exitCode: ExitCode {
+        switch rawValue {
+        case ECONNREFUSED, EHOSTUNREACH, ENETUNREACH, EHOSTDOWN, ENETDOWN:
+            return .unreachable
+        case ETIMEDOUT:
+            return .timeout
+        case EADDRINUSE, EADDRNOTAVAIL, EACCES, EMFILE, ENFILE, ENOBUFS, ENOMEM, ENOSPC, EROFS, ENOENT, EISDIR:
+            return .local
+        default:
+            // ECONNRESET, EPIPE and the rest: the connection failed mid-way.
+            return .failure
+        }
+    }
+}

@@ -1,0 +1,64 @@
+/// The one error type users see.
+///
+/// Like Go's `net.OpError`, it gains context as it travels up the layers and
+/// never loses its cause: the socket layer says "connection refused", the
+/// connector adds "127.0.0.1:7/tcp", the executable adds "swnet: connect",
+/// and the user reads `swnet: connect: 127.0.0.1:7/tcp: connection refused`.
+public struct SwnetError: Error, Sendable, CustomStringConvertible {
+    /// The exit-code category; it also names the JSON error `kind`.
+    public var code: ExitCode
+    /// What was being done and to what, outermost first.
+    public var context: [String]
+    /// Why it failed, in the user's words.
+    public var reason: String
+    /// The system error underneath, when there is one.
+    public var errno: Errno?
+
+    public init(_ code: ExitCode, _ reason: String, errno: Errno? = nil) {
+        self.code = code
+        self.context = []
+        self.reason = reason
+        self.errno = errno
+    }
+
+    /// An error that carries a system error's message and classification.
+    public init(_ errno: Errno) {
+        self.init(errno.exitCode, errno.description, errno: errno)
+    }
+
+    /// The same error seen from one layer further out.
+    public func adding(_ outerContext: String) -> SwnetError {
+        var copy = self
+        copy.context.insert(outerContext, at: 0)
+        return copy
+    }
+
+    /// The same error with another category, for callers that know better
+    /// (a refused connect while waiting for a port is a timeout in the end).
+    public func reclassified(_ code: ExitCode) -> SwnetError {
+        var copy = self
+        copy.code = code
+        return copy
+    }
+
+    public var description: String {
+        (context + [reason]).joined(separator: ": ")
+    }
+
+    /// A usage error: exit 2.
+    public static func usage(_ reason: String) -> SwnetError {
+        SwnetError(.usage, reason)
+    }
+}
+
+extension SwnetError {
+    /// Runs `body`, adding `outerContext` to any `SwnetError` it throws.
+    @discardableResult
+    public static func context<T>(_ outerContext: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as SwnetError {
+            throw error.adding(outerContext)
+        }
+    }
+}

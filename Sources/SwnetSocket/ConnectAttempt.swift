@@ -1,0 +1,73 @@
+import SwnetCore
+
+/// One non-blocking TCP connect, watched on an event loop. Happy Eyeballs
+/// races several of these; a port scan runs many side by side.
+public final class ConnectAttempt {
+    public let address: SocketAddress
+    public let started = ContinuousClock.now
+    private let loop: EventLoop
+    private var socket: Socket?
+    private var completion: ((Result<Socket, SwnetError>) -> Void)?
+
+    /// Starts connecting to `address` (from `source` when given) and calls
+    /// `completion` once: with the connected socket, which the receiver
+    /// then owns, or with the failure. `cancel()` prevents the call.
+    public init(to address: SocketAddress, from source: SocketAddress?, on loop: EventLoop,
+                completion: @escaping (Result<Socket, SwnetError>) -> Void) {
+        self.address = address
+        self.loop = loop
+        self.completion = completion
+        do {
+            let socket = try Socket(family: address.family, transport: .tcp)
+            self.socket = socket
+            if let source {
+                try socket.allowAddressReuse()
+                try socket.bind(to: source)
+            }
+            if try socket.startConnect(to: address) {
+                loop.schedule(after: .zero) { [weak self] in self?.finish(nil) }
+            } else {
+                try loop.watch(socket.descriptor, for: .writable) { [weak self] _ in
+                    guard let self, let socket = self.socket else { return }
+                    self.finish(try socket.pendingError())
+                }
+            }
+        } catch let error as SwnetError {
+            // A synchronous failure is reported like an asynchronous one.
+            let failure = error.errno.map { SwnetError($0).adding("\(address)/tcp") } ?? error
+            loop.schedule(after: .zero) { [weak self] in self?.fail(failure) }
+        } catch {
+            preconditionFailure("unexpected error \(error)")
+        }
+    }
+
+    /// Abandons the attempt and closes its socket.
+    public func cancel() {
+        completion = nil
+        release()?.close()
+    }
+
+    private func finish(_ failure: Errno?) {
+        if let failure {
+            fail(SwnetError(failure).adding("\(address)/tcp"))
+        } else if let socket = release(), let completion {
+            self.completion = nil
+            completion(.success(socket))
+        }
+    }
+
+    private func fail(_ error: SwnetError) {
+        release()?.close()
+        let completion = self.completion
+        self.completion = nil
+        completion?(.failure(error))
+    }
+
+    /// Takes the socket out of the loop and out of this attempt's hands.
+    private func release() -> Socket? {
+        guard let socket else { return nil }
+        loop.unwatch(socket.descriptor)
+        self.socket = nil
+        return socket
+    }
+}

@@ -1,0 +1,191 @@
+import CSwnetLinux
+import Glibc
+import SwnetCore
+
+/// What a descriptor is waiting for, or is ready for.
+public struct Interest: OptionSet, Sendable {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    public static let readable = Interest(rawValue: EPOLLIN.rawValue)
+    public static let writable = Interest(rawValue: EPOLLOUT.rawValue)
+}
+
+/// A single-threaded epoll loop with timers.
+///
+/// Descriptors that epoll refuses (regular files, /dev/null) are accepted
+/// too and treated as always ready, so a relay can read `< file` the same
+/// way it reads a pipe.
+public final class EventLoop {
+    public typealias Handler = (Interest) throws -> Void
+
+    private struct Watch {
+        var interest: Interest
+        let handler: Handler
+        let pollable: Bool
+    }
+
+    private let epoll: Int32
+    private var watches: [Int32: Watch] = [:]
+    private var timers = TimerQueue()
+    private var running = false
+
+    public init() throws {
+        epoll = try syscallValue("epoll_create1") { epoll_create1(Int32(EPOLL_CLOEXEC)) }
+    }
+
+    deinit { _ = try? syscall("close", retryOnInterrupt: false) { Glibc.close(epoll) } }
+
+    /// Starts watching `fd`; `handler` runs when it is ready for part of `interest`.
+    public func watch(_ fd: Int32, for interest: Interest, handler: @escaping Handler) throws {
+        precondition(watches[fd] == nil, "descriptor \(fd) watched twice")
+        var event = epoll_event(events: interest.rawValue, data: epoll_data_t(fd: fd))
+        do {
+            try syscallValue("epoll_ctl") { epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event) }
+            watches[fd] = Watch(interest: interest, handler: handler, pollable: true)
+        } catch let error as SwnetError where error.errno == Errno(EPERM) {
+            watches[fd] = Watch(interest: interest, handler: handler, pollable: false)
+        }
+    }
+
+    /// Changes what `fd` waits for; nothing (the empty set) pauses it.
+    public func update(_ fd: Int32, to interest: Interest) throws {
+        guard var watch = watches[fd], watch.interest != interest else { return }
+        watch.interest = interest
+        watches[fd] = watch
+        guard watch.pollable else { return }
+        var event = epoll_event(events: interest.rawValue, data: epoll_data_t(fd: fd))
+        try syscallValue("epoll_ctl") { epoll_ctl(epoll, EPOLL_CTL_MOD, fd, &event) }
+    }
+
+    /// Stops watching `fd`. Call it before the descriptor is closed.
+    public func unwatch(_ fd: Int32) {
+        guard let watch = watches.removeValue(forKey: fd), watch.pollable else { return }
+        var event = epoll_event()
+        _ = try? syscall("epoll_ctl") { epoll_ctl(epoll, EPOLL_CTL_DEL, fd, &event) }
+    }
+
+    /// Runs `action` once, `delay` from now, unless cancelled first.
+    @discardableResult
+    public func schedule(after delay: Duration, _ action: @escaping () throws -> Void) -> LoopTimer {
+        let timer = LoopTimer(deadline: .now + delay, action: action)
+        timers.insert(timer)
+        return timer
+    }
+
+    /// Dispatches readiness and timers until `stop()`. A handler's error
+    /// stops the loop and is thrown from here.
+    public func run() throws {
+        running = true
+        defer { running = false }
+        var events = [epoll_event](repeating: epoll_event(), count: 256)
+        while running {
+            try fireDueTimers()
+            guard running else { break }
+
+            let alwaysReady = watches.filter { !$0.value.pollable && !$0.value.interest.isEmpty }
+            let timeout: Int32 = alwaysReady.isEmpty ? timers.millisecondsUntilNext() : 0
+            let count = try events.withUnsafeMutableBufferPointer { buffer in
+                try syscallValue("epoll_wait") { epoll_wait(epoll, buffer.baseAddress, Int32(buffer.count), timeout) }
+            }
+            for index in 0..<Int(count) where running {
+                let fd = events[index].data.fd
+                guard let watch = watches[fd] else { continue }
+                var ready = Interest(rawValue: events[index].events & (EPOLLIN.rawValue | EPOLLOUT.rawValue))
+                if events[index].events & (EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 {
+                    // Let the handler's next call meet the error or end-of-file.
+                    ready = watch.interest
+                }
+                ready.formIntersection(watch.interest)
+                if !ready.isEmpty { try watch.handler(ready) }
+            }
+            for (fd, _) in alwaysReady where running {
+                if let watch = watches[fd], !watch.interest.isEmpty { try watch.handler(watch.interest) }
+            }
+        }
+    }
+
+    public func stop() { running = false }
+
+    /// Runs the loop for `duration`, then returns: a pause that keeps
+    /// serving whatever else is watched.
+    public func pause(for duration: Duration) throws {
+        let timer = schedule(after: duration) { [unowned self] in self.stop() }
+        defer { timer.cancel() }
+        try run()
+    }
+
+    private func fireDueTimers() throws {
+        let now = ContinuousClock.now
+        while running, let timer = timers.popDue(at: now) {
+            try timer.action()
+        }
+    }
+}
+
+/// A scheduled action; `cancel()` makes it never run.
+public final class LoopTimer {
+    let deadline: ContinuousClock.Instant
+    let action: () throws -> Void
+    fileprivate(set) var cancelled = false
+
+    init(deadline: ContinuousClock.Instant, action: @escaping () throws -> Void) {
+        self.deadline = deadline
+        self.action = action
+    }
+
+    public func cancel() { cancelled = true }
+}
+
+/// Timers ordered by deadline: a binary min-heap, so thousands of idle
+/// timers cost log n each. Cancelled timers are dropped when they surface.
+struct TimerQueue {
+    private var heap: [LoopTimer] = []
+
+    mutating func insert(_ timer: LoopTimer) {
+        heap.append(timer)
+        var child = heap.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard heap[child].deadline < heap[parent].deadline else { break }
+            heap.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    /// The earliest live timer if it is due at `now`.
+    mutating func popDue(at now: ContinuousClock.Instant) -> LoopTimer? {
+        dropCancelled()
+        guard let first = heap.first, first.deadline <= now else { return nil }
+        removeFirst()
+        return first
+    }
+
+    /// How long epoll may sleep: -1 without timers, rounded up to whole ms.
+    mutating func millisecondsUntilNext() -> Int32 {
+        dropCancelled()
+        guard let first = heap.first else { return -1 }
+        let wait = (first.deadline - .now).milliseconds
+        return wait <= 0 ? 0 : Int32(min(wait.rounded(.up), Double(Int32.max)))
+    }
+
+    private mutating func dropCancelled() {
+        while let first = heap.first, first.cancelled { removeFirst() }
+    }
+
+    private mutating func removeFirst() {
+        let last = heap.removeLast()
+        guard !heap.isEmpty else { return }
+        heap[0] = last
+        var parent = 0
+        while true {
+            let left = 2 * parent + 1, right = left + 1
+            var smallest = parent
+            if left < heap.count, heap[left].deadline < heap[smallest].deadline { smallest = left }
+            if right < heap.count, heap[right].deadline < heap[smallest].deadline { smallest = right }
+            if smallest == parent { break }
+            heap.swapAt(parent, smallest)
+            parent = smallest
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import CSwnetLinux
+import Glibc
+import SwnetCore
+
+/// Names to addresses, over the system resolver.
+public enum Resolver {
+    /// Every address of `host` for `transport`, in the resolver's order,
+    /// without repeats; only one family when `family` is given.
+    /// Throws a resolve error (exit 3) with the resolver's reason.
+    /// The corresponding C function is `getaddrinfo`.
+    public static func resolve(_ host: String, port: UInt16, family: AddressFamily?, transport: Transport) throws -> [SocketAddress] {
+        if let numeric = SocketAddress(numeric: host, port: port) {
+            if let family, numeric.family != family {
+                throw SwnetError(.resolve, "\(host) is not an \(family == .v4 ? "IPv4" : "IPv6") address").adding("resolve \(host)")
+            }
+            return [numeric]
+        }
+        var hints = addrinfo()
+        hints.ai_family = family?.constant ?? AF_UNSPEC
+        hints.ai_socktype = transport.socketType
+        hints.ai_protocol = transport.ipProtocol
+        var list: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(host, nil, &hints, &list)
+        guard status == 0 else {
+            throw SwnetError(.resolve, lowercasedFirst(String(cString: gai_strerror(status)))).adding("resolve \(host)")
+        }
+        defer { freeaddrinfo(list) }
+
+        var addresses: [SocketAddress] = []
+        var seen = Set<String>()
+        var entry = list
+        while let current = entry {
+            if let raw = current.pointee.ai_addr, var address = SocketAddress(raw, length: current.pointee.ai_addrlen) {
+                address.port = port
+                if seen.insert(address.description).inserted { addresses.append(address) }
+            }
+            entry = current.pointee.ai_next
+        }
+        guard !addresses.isEmpty else { throw SwnetError(.resolve, "no address found").adding("resolve \(host)") }
+        return addresses
+    }
+
+    /// A local address to send from, `ADDR[:PORT]` (`-s/--source`); the
+    /// port is 0, any free one, unless given.
+    public static func source(_ text: String, family: AddressFamily?, transport: Transport) throws -> SocketAddress {
+        guard let (host, portText) = Endpoint.split(text) else {
+            throw SwnetError.usage("invalid source address '\(text)': expected ADDR or ADDR:PORT")
+        }
+        let port = try portText.map { try Endpoint.port($0, for: transport) } ?? 0
+        return try resolve(host, port: port, family: family, transport: transport)[0]
+    }
+
+    private static func lowercasedFirst(_ text: String) -> String {
+        guard let first = text.first else { return text }
+        return first.lowercased() + text.dropFirst()
+    }
+}

@@ -1,0 +1,148 @@
+import CSwnetLinux
+import Glibc
+import SwnetCore
+
+/// The sole owner of one socket descriptor. It is closed exactly once: by
+/// `close()`, or when the owner lets go of it.
+public final class Socket {
+    /// -1 once closed.
+    public private(set) var descriptor: Int32
+    public let family: AddressFamily
+    public let transport: Transport
+
+    /// A new non-blocking, close-on-exec socket. The corresponding C function is `socket`.
+    public init(family: AddressFamily, transport: Transport) throws {
+        let type = transport.socketType | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+        descriptor = try syscallValue("socket") { Glibc.socket(family.constant, type, 0) }
+        self.family = family
+        self.transport = transport
+    }
+
+    deinit { close() }
+
+    public func close() {
+        guard descriptor >= 0 else { return }
+        _ = try? syscall("close", retryOnInterrupt: false) { Glibc.close(descriptor) }
+        descriptor = -1
+    }
+
+    public func setOption(_ level: Int32, _ name: Int32, _ value: Int32) throws {
+        var value = value
+        try syscallValue("setsockopt") { setsockopt(descriptor, level, name, &value, socklen_t(MemoryLayout<Int32>.size)) }
+    }
+
+    /// Lets a bind reuse a local address still in TIME_WAIT (SO_REUSEADDR).
+    public func allowAddressReuse() throws {
+        try setOption(SOL_SOCKET, SO_REUSEADDR, 1)
+    }
+
+    /// Allows sending to a broadcast address (SO_BROADCAST).
+    public func allowBroadcast() throws {
+        try setOption(SOL_SOCKET, SO_BROADCAST, 1)
+    }
+
+    /// Blocks until the socket is ready for `interest` or `timeout` passes
+    /// (false). For simple one-socket commands that need no event loop.
+    /// The corresponding C function is `poll`.
+    public func wait(for interest: Interest, timeout: Duration?) throws -> Bool {
+        var events: Int16 = 0
+        if interest.contains(.readable) { events |= Int16(POLLIN) }
+        if interest.contains(.writable) { events |= Int16(POLLOUT) }
+        let deadline = timeout.map { ContinuousClock.now + $0 }
+        while true {
+            var entry = pollfd(fd: descriptor, events: events, revents: 0)
+            let wait = deadline.map { Int32(max(0, ($0 - .now).milliseconds.rounded(.up))) } ?? -1
+            let ready = try syscallValue("poll") { poll(&entry, 1, wait) }
+            if ready > 0 { return true }
+            if let deadline, ContinuousClock.now >= deadline { return false }
+        }
+    }
+
+    /// The corresponding C function is `bind`.
+    public func bind(to address: SocketAddress) throws {
+        try SwnetError.context("bind \(address)/\(transport)") {
+            try address.withSockaddr { pointer, length in
+                try syscallValue("bind") { Glibc.bind(descriptor, pointer, length) }
+            }
+        }
+    }
+
+    /// Starts a connect: true when it completed at once, false while it is
+    /// in progress (wait until writable, then read `pendingError`).
+    /// The corresponding C function is `connect`.
+    public func startConnect(to address: SocketAddress) throws -> Bool {
+        try address.withSockaddr { pointer, length in
+            switch try syscall("connect", { Glibc.connect(descriptor, pointer, length) }) {
+            case .done: return true
+            case .wouldBlock: return false
+            }
+        }
+    }
+
+    /// The error of a finished non-blocking connect, nil on success.
+    /// The corresponding C call is `getsockopt(SO_ERROR)`.
+    public func pendingError() throws -> Errno? {
+        var value: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        try syscallValue("getsockopt") { getsockopt(descriptor, SOL_SOCKET, SO_ERROR, &value, &length) }
+        return value == 0 ? nil : Errno(value)
+    }
+
+    /// Ends our sending side; the peer reads end-of-file.
+    /// The corresponding C function is `shutdown`.
+    public func shutdownWrite() throws {
+        try syscallValue("shutdown") { Glibc.shutdown(descriptor, Int32(SHUT_WR)) }
+    }
+
+    /// The address the socket is bound to. The corresponding C function is `getsockname`.
+    public func localAddress() throws -> SocketAddress {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        try withUnsafeMutablePointer(to: &storage) { pointer in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                _ = try syscallValue("getsockname") { getsockname(descriptor, address, &length) }
+            }
+        }
+        return withUnsafePointer(to: &storage) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { SocketAddress($0, length: length)! }
+        }
+    }
+
+    /// Receives one datagram and its sender. The corresponding C function is `recvfrom`.
+    public func receive(into buffer: UnsafeMutableRawBufferPointer) throws -> IOResult<(count: Int, from: SocketAddress?)> {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        return try withUnsafeMutablePointer(to: &storage) { pointer in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                switch try syscall("recvfrom", { recvfrom(descriptor, buffer.baseAddress, buffer.count, 0, address, &length) }) {
+                case .wouldBlock: return .wouldBlock
+                case .done(let count): return .done((count, SocketAddress(address, length: length)))
+                }
+            }
+        }
+    }
+
+    /// Sends one datagram, to `address` or to the connected peer.
+    /// The corresponding C functions are `sendto` and `send`.
+    public func send(_ bytes: UnsafeRawBufferPointer, to address: SocketAddress? = nil) throws -> IOResult<Int> {
+        guard let address else {
+            return try syscall("send") { Glibc.send(descriptor, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL)) }
+        }
+        return try address.withSockaddr { pointer, length in
+            try syscall("sendto") { sendto(descriptor, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL), pointer, length) }
+        }
+    }
+}
+
+/// Reads and writes on any descriptor: sockets, pipes, terminals, files.
+public enum Descriptor {
+    /// The corresponding C function is `read`.
+    public static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws -> IOResult<Int> {
+        try syscall("read") { Glibc.read(fd, buffer.baseAddress, buffer.count) }
+    }
+
+    /// The corresponding C function is `write`.
+    public static func write(_ fd: Int32, from buffer: UnsafeRawBufferPointer) throws -> IOResult<Int> {
+        try syscall("write") { Glibc.write(fd, buffer.baseAddress, buffer.count) }
+    }
+}
