@@ -23,9 +23,9 @@ public enum Help {
         }
         if !command.arguments.isEmpty {
             text += "\nArguments:\n"
-            let width = (command.arguments.map(\.name.count).max() ?? 0) + 2
+            let width = (command.arguments.map(\.name.count).max() ?? 0) + 4
             for argument in command.arguments {
-                text += "  " + pad(argument.name, width) + argument.help + "\n"
+                text += pad("  " + argument.name, width) + wrap(argument.help, indent: width).dropFirst(width) + "\n"
             }
         }
         if !command.options.isEmpty {
@@ -41,18 +41,17 @@ public enum Help {
         return text
     }
 
+    /// Options in two columns, the help text wrapped under its own column.
     private static func table(_ options: [OptionSpec]) -> String {
-        let width = min((options.map(\.signature.count).max() ?? 0) + 2, 30)
+        let width = min((options.map(\.signature.count).max() ?? 0) + 4, 30)
         var text = ""
         for option in options {
             var help = option.help
             if let value = option.defaultValue { help += " (default: \(value))" }
             let signature = "  " + option.signature
-            if signature.count + 1 > width + 2 {
-                text += signature + "\n" + String(repeating: " ", count: width + 2) + help + "\n"
-            } else {
-                text += pad(signature, width + 2) + help + "\n"
-            }
+            let body = wrap(help, indent: width).dropFirst(width)
+            text += signature.count + 2 > width ? signature + "\n" + String(repeating: " ", count: width) + body + "\n"
+                                                : pad(signature, width) + body + "\n"
         }
         return text
     }

@@ -45,7 +45,8 @@ enum UDPSendCommand: Command {
         let datagrams = invocation.isSet("lines") ? lines(of: message) : [message]
         let limit = payloadLimit(address.family)
         if let large = datagrams.first(where: { $0.count > limit }) {
-            throw SwnetError.usage("a datagram of \(large.count)\(large.count > limit ? "+" : "") bytes is above the UDP limit of \(limit) bytes")
+            let size = invocation.arguments.count > 1 || invocation.isSet("lines") ? "\(large.count) bytes" : "more than \(limit) bytes"
+            throw SwnetError.usage("the datagram has \(size); UDP carries at most \(limit) over \(address.family == .v4 ? "IPv4" : "IPv6")")
         }
 
         let broadcast = invocation.isSet("broadcast")

@@ -18,6 +18,13 @@ public final class Socket {
         self.transport = transport
     }
 
+    /// Takes ownership of a descriptor that `accept` returned.
+    init(adopting descriptor: Int32, family: AddressFamily, transport: Transport) {
+        self.descriptor = descriptor
+        self.family = family
+        self.transport = transport
+    }
+
     deinit { close() }
 
     public func close() {
@@ -64,6 +71,20 @@ public final class Socket {
             try address.withSockaddr { pointer, length in
                 try syscallValue("bind") { Glibc.bind(descriptor, pointer, length) }
             }
+        }
+    }
+
+    /// The corresponding C function is `listen`.
+    public func listen(backlog: Int32 = 4096) throws {
+        try syscallValue("listen") { Glibc.listen(descriptor, backlog) }
+    }
+
+    /// The next waiting connection, non-blocking and close-on-exec, or
+    /// `.wouldBlock` when none is waiting. The corresponding C function is `accept4`.
+    public func accept() throws -> IOResult<Socket> {
+        switch try syscall("accept4", { swnet_accept(descriptor) }) {
+        case .wouldBlock: return .wouldBlock
+        case .done(let fd): return .done(Socket(adopting: fd, family: family, transport: transport))
         }
     }
 

@@ -25,4 +25,8 @@ int swnet_make_stdio_nonblocking(int fd);
 /// Puts back the flags `swnet_make_stdio_nonblocking` changed on fds 0 and 1.
 void swnet_restore_stdio(void);
 
+/// accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC): glibc declares
+/// accept4 only under _GNU_SOURCE, which Swift's view of the headers lacks.
+int swnet_accept(int fd);
+
 #endif
