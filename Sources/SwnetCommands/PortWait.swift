@@ -17,11 +17,10 @@ enum PortWait {
             do {
                 return try attempt(deadline - .now)
             } catch let error as SwnetError where [.resolve, .unreachable, .timeout].contains(error.code) {
-                let remaining = deadline - .now
-                guard remaining > .zero else {
-                    throw SwnetError(.timeout, "not open after \(TimeSpan.format(wait)) (--wait): \(error.reason)").adding(target)
-                }
-                try loop.pause(for: min(delay, remaining))
+                let gaveUp = SwnetError(.timeout, "not open after \(TimeSpan.format(wait)) (--wait): \(error.reason)").adding(target)
+                guard deadline > .now else { throw gaveUp }
+                try loop.pause(for: min(delay, deadline - .now))
+                guard deadline > .now else { throw gaveUp }
                 delay = min(delay * 2, longestDelay)
             }
         }

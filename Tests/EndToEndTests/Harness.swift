@@ -1,0 +1,189 @@
+import Foundation
+import XCTest
+
+/// Runs the built `swnet` and real peers (socat, nc) on loopback. Every
+/// process a test starts is stopped by its PID when the test ends.
+enum Harness {
+    /// The binary under test: `SWNET` if set, else the one beside this test bundle.
+    static let binary: URL = {
+        if let path = ProcessInfo.processInfo.environment["SWNET"] { return URL(fileURLWithPath: path) }
+        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
+            return bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("swnet")
+        }
+        return URL(fileURLWithPath: ".build/debug/swnet")
+    }()
+
+    /// What a finished `swnet` run left behind.
+    struct Result {
+        let status: Int32
+        let stdout: Data
+        let stderr: String
+        var text: String { String(decoding: stdout, as: UTF8.self) }
+
+        /// stdout as one JSON object, parsed by a real JSON parser.
+        func json(file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
+            let value = try JSONSerialization.jsonObject(with: stdout)
+            return try XCTUnwrap(value as? [String: Any], "stdout is not a JSON object: \(text)", file: file, line: line)
+        }
+    }
+
+    /// Runs swnet with `arguments`, feeding `stdin` through a pipe (nil:
+    /// /dev/null), and waits at most `limit` before killing it.
+    static func swnet(_ arguments: [String], stdin: Data? = nil, closeStdinAfter: TimeInterval? = nil,
+                      limit: TimeInterval = 30) throws -> Result {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        let input = Pipe()
+        process.standardInput = stdin == nil && closeStdinAfter == nil ? FileHandle.nullDevice : input
+        try process.run()
+
+        let group = DispatchGroup()
+        let outData = Collected(), errData = Collected()
+        DispatchQueue.global().async(group: group) { outData.data = output.fileHandleForReading.readDataToEndOfFile() }
+        DispatchQueue.global().async(group: group) { errData.data = errors.fileHandleForReading.readDataToEndOfFile() }
+        if stdin != nil || closeStdinAfter != nil {
+            let writer = input.fileHandleForWriting
+            DispatchQueue.global().async {
+                if let stdin { try? writer.write(contentsOf: stdin) }
+                if let closeStdinAfter { Thread.sleep(forTimeInterval: closeStdinAfter) }
+                try? writer.close()
+            }
+        }
+        let killer = DispatchWorkItem { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + limit, execute: killer)
+        process.waitUntilExit()
+        killer.cancel()
+        group.wait()
+        return Result(status: process.terminationStatus, stdout: outData.data, stderr: String(decoding: errData.data, as: UTF8.self))
+    }
+
+    /// A loopback port that nothing listens on right now.
+    static func freePort(udp: Bool = false) -> UInt16 {
+        let fd = socket(AF_INET, Int32(udp ? SOCK_DGRAM.rawValue : SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                _ = bind(fd, raw, length)
+                _ = getsockname(fd, raw, &length)
+            }
+        }
+        return UInt16(bigEndian: address.sin_port)
+    }
+}
+
+/// Bytes a reader thread hands back; read only after the group is done.
+private final class Collected: @unchecked Sendable {
+    var data = Data()
+}
+
+/// A peer process the test started; stopped by its PID.
+final class Peer {
+    let process = Process()
+
+    /// Starts `tool` (found on PATH) with `arguments`.
+    init(_ tool: String, _ arguments: [String]) throws {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [tool] + arguments
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    /// A socat TCP listener on 127.0.0.1:`port` running `command` per connection.
+    static func tcp(port: UInt16, exec command: String, host: String = "127.0.0.1") throws -> Peer {
+        let family = host.contains(":") ? "TCP6" : "TCP4"
+        let peer = try Peer("socat", ["\(family)-LISTEN:\(port),bind=\(host),reuseaddr,fork", "SYSTEM:\(command)"])
+        try peer.waitUntilListening(port: port, tcp: true)
+        return peer
+    }
+
+    /// A socat TCP listener that starts only after `delay` seconds (the
+    /// shell execs socat, so the PID stays the listener's).
+    static func tcpLater(port: UInt16, delay: Double, exec command: String) throws -> Peer {
+        try Peer("sh", ["-c", "sleep \(delay); exec socat TCP4-LISTEN:\(port),bind=127.0.0.1,reuseaddr,fork SYSTEM:'\(command)'"])
+    }
+
+    /// A socat UDP echo on 127.0.0.1:`port`.
+    static func udpEcho(port: UInt16) throws -> Peer {
+        let peer = try Peer("socat", ["UDP4-RECVFROM:\(port),bind=127.0.0.1,fork", "EXEC:cat"])
+        try peer.waitUntilListening(port: port, tcp: false)
+        return peer
+    }
+
+    /// Polls /proc/net until the port is bound: no sleeping on a guess.
+    func waitUntilListening(port: UInt16, tcp: Bool) throws {
+        let hex = String(format: ":%04X ", port)
+        let tables = tcp ? ["/proc/net/tcp", "/proc/net/tcp6"] : ["/proc/net/udp", "/proc/net/udp6"]
+        for _ in 0..<200 {
+            for table in tables {
+                let lines = (try? String(contentsOfFile: table, encoding: .utf8))?.split(separator: "\n") ?? []
+                // Local address is the second column; state 0A is LISTEN (TCP), 07 is bound (UDP).
+                if lines.contains(where: { line in
+                    let columns = line.split(separator: " ")
+                    return columns.count > 3 && (columns[1] + " ").hasSuffix(hex) && columns[3] == (tcp ? "0A" : "07")
+                }) { return }
+            }
+            guard process.isRunning else { throw PeerError.exited(process.arguments ?? []) }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        XCTFail("nothing listens on port \(port) after 4 s")
+    }
+
+    /// SIGTERM, and SIGKILL if it is still there half a second later.
+    func stop() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGTERM)
+        for _ in 0..<25 where process.isRunning { Thread.sleep(forTimeInterval: 0.02) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    deinit { stop() }
+}
+
+enum PeerError: Error {
+    case exited([String])
+}
+
+/// A listener whose accept queue is full, so further connects get no
+/// answer at all: the loopback stand-in for a filtered port.
+final class BlackHole {
+    let port: UInt16
+    private var descriptors: [Int32] = []
+
+    init() throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        descriptors.append(listener)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                _ = bind(listener, raw, length)
+                _ = getsockname(listener, raw, &length)
+            }
+        }
+        listen(listener, 0)
+        port = UInt16(bigEndian: address.sin_port)
+        // Fill the queue: these connects complete (or hang) and are never accepted.
+        for _ in 0..<3 {
+            let client = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+            descriptors.append(client)
+            withUnsafePointer(to: &address) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = connect(client, $0, length) }
+            }
+        }
+        Thread.sleep(forTimeInterval: 0.1)
+    }
+
+    deinit { descriptors.forEach { close($0) } }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import XCTest
+
+/// `swnet connect --scan` and `--wait` against real listeners.
+final class ScanAndWaitTests: XCTestCase {
+    var peers: [Peer] = []
+    override func tearDown() { peers.forEach { $0.stop() } }
+
+    func testMixedScanReportsEachPortInOrderAndExits9() throws {
+        let open = Harness.freePort()
+        peers.append(try Peer.tcp(port: open, exec: "true"))
+        let closed = Harness.freePort()
+        let hole = try BlackHole()
+        let list = "\(hole.port),\(closed),\(open)"
+        let result = try Harness.swnet(["connect", "-z", "--connect-timeout", "500ms", "127.0.0.1:\(list)"])
+        XCTAssertEqual(result.status, 9, result.stderr)
+        let expected = [(hole.port, "filtered"), (closed, "closed"), (open, "open")].sorted { $0.0 < $1.0 }
+        XCTAssertEqual(result.text, expected.map { "\($0.0)/tcp \($0.1)\n" }.joined())
+
+        let json = try Harness.swnet(["connect", "-z", "--json", "--connect-timeout", "500ms", "127.0.0.1:\(list)"])
+        XCTAssertEqual(json.status, 9)
+        let document = try json.json()
+        XCTAssertEqual(document["host"] as? String, "127.0.0.1")
+        XCTAssertEqual(document["address"] as? String, "127.0.0.1")
+        let ports = try XCTUnwrap(document["ports"] as? [[String: Any]])
+        XCTAssertEqual(ports.map { $0["port"] as? Int }, expected.map { Int($0.0) })
+        XCTAssertEqual(ports.map { $0["state"] as? String }, expected.map { $0.1 })
+        XCTAssertTrue(ports.allSatisfy { $0["ms"] is Double })
+    }
+
+    func testAllOpenExits0AndNoneOpenExits4() throws {
+        let first = Harness.freePort(), second = Harness.freePort()
+        peers.append(try Peer.tcp(port: first, exec: "true"))
+        peers.append(try Peer.tcp(port: second, exec: "true"))
+        let all = try Harness.swnet(["connect", "--scan", "127.0.0.1:\(first),\(second)"])
+        XCTAssertEqual(all.status, 0, all.stderr)
+        XCTAssertEqual(all.text.split(separator: "\n").count, 2)
+
+        let low = Harness.freePort()
+        let none = try Harness.swnet(["connect", "-z", "127.0.0.1", "\(low)"])
+        XCTAssertEqual(none.status, 4, none.stderr)
+        XCTAssertEqual(none.text, "\(low)/tcp closed\n")
+    }
+
+    func testRangeIsExpanded() throws {
+        let base = Harness.freePort()
+        guard base < 65000 else { return }
+        let result = try Harness.swnet(["connect", "-z", "--concurrency", "2", "127.0.0.1:\(base)-\(base + 4)"])
+        XCTAssertEqual(result.text.split(separator: "\n").count, 5, result.text)
+    }
+
+    func testWaitForAPortThatOpensLater() throws {
+        let port = Harness.freePort()
+        peers.append(try Peer.tcpLater(port: port, delay: 1, exec: "echo ready"))
+        let start = Date()
+        let result = try Harness.swnet(["connect", "--wait", "10s", "127.0.0.1:\(port)"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.text, "ready\n")
+        XCTAssertGreaterThan(Date().timeIntervalSince(start), 0.9)
+    }
+
+    func testWaitWithScanOnlyChecks() throws {
+        let port = Harness.freePort()
+        peers.append(try Peer.tcpLater(port: port, delay: 1, exec: "true"))
+        let result = try Harness.swnet(["connect", "-z", "--wait", "10s", "127.0.0.1:\(port)"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.text, "\(port)/tcp open\n")
+    }
+
+    func testWaitGivesUpWithExit5() throws {
+        let port = Harness.freePort()
+        let result = try Harness.swnet(["connect", "--wait", "600ms", "127.0.0.1:\(port)"])
+        XCTAssertEqual(result.status, 5)
+        XCTAssertTrue(result.stderr.contains("not open after 600ms (--wait): connection refused"), result.stderr)
+        let scan = try Harness.swnet(["connect", "-z", "--wait", "600ms", "127.0.0.1:\(port)"])
+        XCTAssertEqual(scan.status, 5)
+        XCTAssertEqual(scan.text, "\(port)/tcp closed\n")
+    }
+}

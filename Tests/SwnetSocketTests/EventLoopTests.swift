@@ -1,0 +1,45 @@
+import SwnetSocket
+import XCTest
+
+final class EventLoopTests: XCTestCase {
+    func testTimersFireInDeadlineOrderAndCancelledOnesNever() throws {
+        let loop = try EventLoop()
+        var fired: [Int] = []
+        loop.schedule(after: .milliseconds(30)) { fired.append(3); loop.stop() }
+        loop.schedule(after: .milliseconds(10)) { fired.append(1) }
+        let cancelled = loop.schedule(after: .milliseconds(5)) { fired.append(0) }
+        loop.schedule(after: .milliseconds(20)) { fired.append(2) }
+        cancelled.cancel()
+        try loop.run()
+        XCTAssertEqual(fired, [1, 2, 3])
+    }
+
+    func testAHandlersErrorStopsTheLoopAndIsThrown() throws {
+        let loop = try EventLoop()
+        struct Boom: Error {}
+        loop.schedule(after: .zero) { throw Boom() }
+        XCTAssertThrowsError(try loop.run()) { XCTAssertTrue($0 is Boom) }
+    }
+
+    func testPauseReturnsAfterItsDuration() throws {
+        let loop = try EventLoop()
+        let start = ContinuousClock.now
+        try loop.pause(for: .milliseconds(50))
+        XCTAssertGreaterThanOrEqual(ContinuousClock.now - start, .milliseconds(50))
+    }
+
+    func testHappyEyeballsFailsOverToTheNextAddress() throws {
+        // The first address refuses; the second listens: the connect must land there.
+        let listener = try Socket(family: .v4, transport: .tcp)
+        try listener.bind(to: SocketAddress(numeric: "127.0.0.1", port: 0)!)
+        try listener.listen()
+        let good = try listener.localAddress()
+        let refused = SocketAddress(numeric: "127.0.0.1", port: 1)!
+        let connection = try HappyEyeballs.connect(to: [refused, good], timeout: .seconds(5), on: try EventLoop())
+        XCTAssertEqual(connection.address.description, good.description)
+        connection.socket.close()
+        XCTAssertThrowsError(try HappyEyeballs.connect(to: [refused], timeout: .seconds(5), on: try EventLoop())) { error in
+            XCTAssertEqual("\(error)", "127.0.0.1:1/tcp: connection refused")
+        }
+    }
+}
