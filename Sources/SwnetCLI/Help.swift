@@ -7,7 +7,7 @@ public enum Help {
         text += "Commands:\n"
         let width = (program.commands.map(\.name.count).max() ?? 0) + 2
         for command in program.commands {
-            text += "  " + pad(command.name, width) + command.summary + "\n"
+            text += pad("  " + command.name, width + 2) + wrap(command.summary, indent: width + 2).dropFirst(width + 2) + "\n"
         }
         text += "\nGlobal options (before or after the command):\n"
         text += table(program.globalOptions)
@@ -47,7 +47,8 @@ public enum Help {
         var text = ""
         for option in options {
             var help = option.help
-            if let value = option.defaultValue { help += " (default: \(value))" }
+            // A no-break space keeps "(default: X)" on one line when wrapped.
+            if let value = option.defaultValue { help += " (default:\u{A0}\(value))" }
             let signature = "  " + option.signature
             let body = wrap(help, indent: width).dropFirst(width)
             text += signature.count + 2 > width ? signature + "\n" + String(repeating: " ", count: width) + body + "\n"
@@ -73,6 +74,12 @@ public enum Help {
         }
         if !line.isEmpty { lines.append(line) }
         let margin = String(repeating: " ", count: indent)
-        return lines.map { margin + $0 }.joined(separator: "\n")
+        return lines.map { margin + $0 }.joined(separator: "\n").replacingNoBreakSpaces()
+    }
+}
+
+private extension String {
+    func replacingNoBreakSpaces() -> String {
+        String(map { $0 == "\u{A0}" ? " " : $0 })
     }
 }

@@ -22,7 +22,10 @@ public struct Parser {
         } catch {
             // Asking for help wins over a mistake elsewhere on the line.
             let beforeEnd = arguments.prefix { $0 != "--" }
-            if beforeEnd.contains("-h") || beforeEnd.contains("--help") {
+            let asksForHelp = beforeEnd.contains {
+                $0 == "--help" || ($0.hasPrefix("-") && !$0.hasPrefix("--") && $0.dropFirst().allSatisfy(\.isLetter) && $0.contains("h"))
+            }
+            if asksForHelp {
                 return .help(beforeEnd.lazy.compactMap(program.command(named:)).first)
             }
             throw error
@@ -132,7 +135,7 @@ public struct Parser {
     private func checkCount(of positional: [String], for command: CommandSpec) throws {
         let required = command.arguments.filter { !$0.optional }
         if positional.count < required.count {
-            throw SwnetError.usage("\(command.name): missing \(required[positional.count].name); usage: swnet \(command.name) \(command.usageLine)")
+            throw SwnetError.usage("\(command.name): missing \(required[positional.count].name); usage: \(program.name) \(command.name) \(command.usageLine)")
         }
         let variadic = command.arguments.contains { $0.variadic }
         if !variadic, positional.count > command.arguments.count {
@@ -150,7 +153,7 @@ public struct Parser {
         if let command { message += " for \(command.name)" }
         if written.hasPrefix("--"), let nearest = Suggestion.nearest(to: written, in: options.map { "--" + $0.long }) {
             message += "; did you mean \(nearest)?"
-        } else if command == nil, program.commands.contains(where: { $0.options.contains { "--" + $0.long == written } }) {
+        } else if command == nil, program.commands.contains(where: { $0.options.contains { "--" + $0.long == written || $0.short.map { "-\($0)" } == written } }) {
             message += "; a command's options go after the command"
         }
         return .usage(message)
