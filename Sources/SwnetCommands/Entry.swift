@@ -12,7 +12,7 @@ public enum Entry {
         } catch let error as SwnetError {
             // The parse failed, so --json is read off the raw arguments.
             let json = arguments.prefix { $0 != "--" }.contains("--json")
-            Console(out: out, err: err, json: json, color: Terminal.useColor("auto", fd: 2)).report(error, command: nil)
+            Console(out: out, err: err, json: json, color: Terminal.useColor("auto", sink: err)).report(error, command: nil)
             return error.code.rawValue
         } catch {
             preconditionFailure("\(error)")
@@ -27,7 +27,7 @@ public enum Entry {
             return ExitCode.success.rawValue
         case .run(let invocation):
             let console = Console(out: out, err: err, json: invocation.isSet("json"), verbosity: invocation.count("verbose"),
-                                  quiet: invocation.isSet("quiet"), color: Terminal.useColor(invocation.text("color") ?? "auto", fd: 2))
+                                  quiet: invocation.isSet("quiet"), color: Terminal.useColor(invocation.text("color") ?? "auto", sink: err))
             let name = invocation.command.name
             do {
                 guard let command = Program.commands.first(where: { $0.spec.name == name }) else {
