@@ -116,7 +116,7 @@ enum UDPSendCommand: Command {
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 16)
         defer { chunk.deallocate() }
         while true {
-            guard case .done(let count) = try SwnetError.context("read stdin", { try Descriptor.read(0, into: chunk) }) else { continue }
+            guard case .done(let count) = try SwnetError.context("stdin", { try Descriptor.read(0, into: chunk) }) else { continue }
             if count == 0 { return bytes }
             bytes += chunk[..<count]
             if let limit, bytes.count > limit { return bytes }

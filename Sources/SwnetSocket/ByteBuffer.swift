@@ -26,7 +26,7 @@ final class ByteBuffer {
     /// Room to append into; call `appended` with what was written there.
     func space(atMost limit: Int = .max) -> UnsafeMutableRawBufferPointer {
         if capacity - end < min(limit, freeSpace) {
-            (base).copyMemory(from: base + start, byteCount: end - start)
+            base.copyMemory(from: base + start, byteCount: end - start)
             end -= start
             start = 0
         }

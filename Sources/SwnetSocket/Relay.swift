@@ -148,7 +148,7 @@ public final class Relay {
         let limit = options.datagrams ? 65507 : (scratch == nil ? Int.max : upstream.freeSpace / 2)
         let target = scratch.map { $0.space(atMost: limit) } ?? upstream.space(atMost: limit)
         guard target.count > 0 else { return }
-        guard case .done(let count) = try SwnetError.context("read stdin", { try Descriptor.read(fd, into: target) }) else { return }
+        guard case .done(let count) = try SwnetError.context("stdin", { try Descriptor.read(fd, into: target) }) else { return }
         if count == 0 {
             inputOpen = false                                   // stdin ended
             lastActivity = .now
@@ -162,9 +162,11 @@ public final class Relay {
             upstream.appended(count)                            // stdin -> upstream
         }
         lastActivity = .now
+        try writeNetwork()                                      // most writes succeed at once: no wait for EPOLLOUT
     }
 
     private func writeNetwork() throws {
+        guard !upstream.isEmpty else { return }
         guard case .done(let count) = try SwnetError.context(peer, { try Descriptor.write(socket, from: upstream.pending) }) else { return }
         upstream.consumed(count)                                // upstream -> net-out
         sent += count
@@ -183,11 +185,12 @@ public final class Relay {
         lastActivity = .now
         if output == nil { return }                             // counted, not kept
         downstream.appended(count)                              // net-in -> downstream
+        try writeOutput()                                       // most writes succeed at once: no wait for EPOLLOUT
     }
 
     private func writeOutput() throws {
-        guard let fd = output else { return }
-        guard case .done(let count) = try SwnetError.context("write stdout", { try Descriptor.write(fd, from: downstream.pending) }) else { return }
+        guard let fd = output, !downstream.isEmpty else { return }
+        guard case .done(let count) = try SwnetError.context("stdout", { try Descriptor.write(fd, from: downstream.pending) }) else { return }
         downstream.consumed(count)                              // downstream -> stdout
         lastActivity = .now
     }

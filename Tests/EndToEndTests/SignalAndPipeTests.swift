@@ -1,0 +1,45 @@
+import Foundation
+import XCTest
+
+/// What happens when the user interrupts swnet or its reader goes away.
+final class SignalAndPipeTests: XCTestCase {
+    var peers: [Peer] = []
+    override func tearDown() { peers.forEach { $0.stop() } }
+
+    func testInterruptExits130() throws {
+        let port = Harness.freePort()
+        peers.append(try Peer.tcp(port: port, exec: "sleep 3"))
+        let process = Process()
+        process.executableURL = Harness.binary
+        process.arguments = ["connect", "127.0.0.1:\(port)"]
+        let input = Pipe(), errors = Pipe()
+        process.standardInput = input
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        try process.run()
+        Thread.sleep(forTimeInterval: 0.5)
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationReason, .exit)
+        XCTAssertEqual(process.terminationStatus, 130)
+        XCTAssertEqual(String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self), "swnet: interrupted\n")
+    }
+
+    func testStdoutClosedByItsReaderIsAnError() throws {
+        let port = Harness.freePort()
+        // The peer sends far more than a pipe holds; the reader takes one line and leaves.
+        peers.append(try Peer.tcp(port: port, exec: "yes swnet"))
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/bin/bash")
+        shell.arguments = ["-c", "\"$0\" connect --timeout 10s 127.0.0.1:\(port) </dev/null 2>/tmp/swnet-epipe.err | head -n 1 >/dev/null; echo ${PIPESTATUS[0]}",
+                           Harness.binary.path]
+        let output = Pipe()
+        shell.standardOutput = output
+        try shell.run()
+        shell.waitUntilExit()
+        let status = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(status, "1\n")
+        let message = try String(contentsOfFile: "/tmp/swnet-epipe.err", encoding: .utf8)
+        XCTAssertEqual(message, "swnet: connect: stdout: write: broken pipe\n")
+    }
+}
