@@ -63,11 +63,15 @@ enum Harness {
 
     /// A loopback port that nothing listens on right now.
     static func freePort(udp: Bool = false) -> UInt16 {
-        let fd = socket(AF_INET, Int32(udp ? SOCK_DGRAM.rawValue : SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let (fd, port) = boundLoopbackSocket(type: udp ? SOCK_DGRAM : SOCK_STREAM)
+        close(fd)
+        return port
+    }
+
+    /// A socket bound to 127.0.0.1 on a free port; the caller closes it.
+    static func boundLoopbackSocket(type: __socket_type) -> (fd: Int32, port: UInt16) {
+        let fd = socket(AF_INET, Int32(type.rawValue), 0)
+        var address = loopback(port: 0)
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         withUnsafeMutablePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
@@ -75,7 +79,15 @@ enum Harness {
                 _ = getsockname(fd, raw, &length)
             }
         }
-        return UInt16(bigEndian: address.sin_port)
+        return (fd, UInt16(bigEndian: address.sin_port))
+    }
+
+    static func loopback(port: UInt16) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = port.bigEndian
+        return address
     }
 }
 
@@ -160,26 +172,17 @@ final class BlackHole {
     private var descriptors: [Int32] = []
 
     init() throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (listener, port) = Harness.boundLoopbackSocket(type: SOCK_STREAM)
         descriptors.append(listener)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
-                _ = bind(listener, raw, length)
-                _ = getsockname(listener, raw, &length)
-            }
-        }
         listen(listener, 0)
-        port = UInt16(bigEndian: address.sin_port)
+        self.port = port
         // Fill the queue: these connects complete (or hang) and are never accepted.
+        var address = Harness.loopback(port: port)
         for _ in 0..<3 {
             let client = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
             descriptors.append(client)
             withUnsafePointer(to: &address) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = connect(client, $0, length) }
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = connect(client, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
             }
         }
         Thread.sleep(forTimeInterval: 0.1)

@@ -51,19 +51,8 @@ final class UDPTests: XCTestCase {
 
     func testUDPSendWithoutReplyToASilentPortTimesOut() throws {
         // A bound socket that never answers.
-        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        let (fd, port) = Harness.boundLoopbackSocket(type: SOCK_DGRAM)
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
-                _ = bind(fd, raw, length)
-                _ = getsockname(fd, raw, &length)
-            }
-        }
-        let port = UInt16(bigEndian: address.sin_port)
         let result = try Harness.swnet(["udp-send", "--reply=300ms", "127.0.0.1:\(port)", "anyone?"])
         XCTAssertEqual(result.status, 5)
         XCTAssertTrue(result.stderr.contains("no reply within 300ms"), result.stderr)
