@@ -1,6 +1,6 @@
 #define _GNU_SOURCE
 #include "CSwnetLinux.h"
 
-int swnet_accept(int fd) {
-    return accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+int swnet_accept(int fd, struct sockaddr *address, socklen_t *length) {
+    return accept4(fd, address, length, SOCK_NONBLOCK | SOCK_CLOEXEC);
 }

@@ -26,6 +26,13 @@ public struct Errno: Error, Equatable, Sendable, CustomStringConvertible {
     /// ECONNREFUSED: a host answered that nothing listens there.
     public var isConnectionRefused: Bool { rawValue == ECONNREFUSED }
 
+    /// EACCES: for a bind, a port below 1024 without privileges.
+    public var isPermissionDenied: Bool { rawValue == EACCES }
+
+    /// EAFNOSUPPORT or EADDRNOTAVAIL: the system lacks this address family
+    /// or address (IPv6 turned off).
+    public var isAddressUnavailable: Bool { rawValue == EAFNOSUPPORT || rawValue == EADDRNOTAVAIL }
+
     /// How the exit-code table classifies this failure.
     public var exitCode: ExitCode {
         switch rawValue {

@@ -76,7 +76,7 @@ public final class Relay {
     private var lastByteWasCR = false
     private var sent = 0
     private var received = 0
-    private var lastActivity = ContinuousClock.now
+    private var quietTimers: [QuietTimer] = []
     private var end: RelaySummary.End?
 
     /// `input` and `output` are descriptors the caller keeps owning
@@ -102,13 +102,14 @@ public final class Relay {
         try prepare()
         defer {
             for fd in [input, socket, output].compactMap({ $0 }) { loop.unwatch(fd) }
-            swnet_restore_stdio()
+            StdioMode.restore()
         }
         if let idle = options.idleTimeout {
             whenQuiet(for: idle) { [unowned self] in
                 throw SwnetError(.timeout, "idle for \(TimeSpan.format(idle)): no data either way (--idle-timeout)").adding(self.peer)
             }
         }
+        defer { quietTimers.forEach { $0.cancel() } }
         let total = options.totalTimeout.map { limit in
             loop.schedule(after: limit) {
                 throw SwnetError(.timeout, "session reached \(TimeSpan.format(limit)) (--timeout)").adding(self.peer)
@@ -123,7 +124,7 @@ public final class Relay {
     private func prepare() throws {
         if let fd = input {
             // A closed stdin (`<&-`) reads as empty.
-            if swnet_make_stdio_nonblocking(fd) != 0 {
+            if !StdioMode.makeNonBlocking(fd) {
                 input = nil
                 inputOpen = false
             } else {
@@ -136,7 +137,7 @@ public final class Relay {
             try self.advance()
         }
         if let fd = output {
-            _ = swnet_make_stdio_nonblocking(fd)
+            _ = StdioMode.makeNonBlocking(fd)
             try loop.watch(fd, for: []) { [unowned self] _ in try self.writeOutput() ; try self.advance() }
         }
     }
@@ -151,7 +152,7 @@ public final class Relay {
         guard case .done(let count) = try SwnetError.context("stdin", { try Descriptor.read(fd, into: target) }) else { return }
         if count == 0 {
             inputOpen = false                                   // stdin ended
-            lastActivity = .now
+            touch()
             return
         }
         if let scratch {
@@ -161,7 +162,7 @@ public final class Relay {
         } else {
             upstream.appended(count)                            // stdin -> upstream
         }
-        lastActivity = .now
+        touch()
         try writeNetwork()                                      // most writes succeed at once: no wait for EPOLLOUT
     }
 
@@ -170,7 +171,7 @@ public final class Relay {
         guard case .done(let count) = try SwnetError.context(peer, { try Descriptor.write(socket, from: upstream.pending) }) else { return }
         upstream.consumed(count)                                // upstream -> net-out
         sent += count
-        lastActivity = .now
+        touch()
     }
 
     private func readNetwork() throws {
@@ -182,7 +183,7 @@ public final class Relay {
             return
         }
         received += count
-        lastActivity = .now
+        touch()
         if output == nil { return }                             // counted, not kept
         downstream.appended(count)                              // net-in -> downstream
         try writeOutput()                                       // most writes succeed at once: no wait for EPOLLOUT
@@ -192,7 +193,7 @@ public final class Relay {
         guard let fd = output, !downstream.isEmpty else { return }
         guard case .done(let count) = try SwnetError.context("stdout", { try Descriptor.write(fd, from: downstream.pending) }) else { return }
         downstream.consumed(count)                              // downstream -> stdout
-        lastActivity = .now
+        touch()
     }
 
     // MARK: State changes
@@ -280,12 +281,12 @@ public final class Relay {
 
     /// Runs `action` once no byte has moved either way for `limit`.
     private func whenQuiet(for limit: Duration, _ action: @escaping () throws -> Void) {
-        let quiet = ContinuousClock.now - lastActivity
-        loop.schedule(after: limit - min(quiet, limit)) { [unowned self] in
-            guard end == nil else { return }
-            let quiet = ContinuousClock.now - lastActivity
-            if quiet < limit { return whenQuiet(for: limit, action) }
-            try action()
-        }
+        quietTimers.append(QuietTimer(on: loop, limit: limit) { [unowned self] in
+            if end == nil { try action() }
+        })
+    }
+
+    private func touch() {
+        for timer in quietTimers { timer.touch() }
     }
 }

@@ -79,13 +79,32 @@ public final class Socket {
         try syscallValue("listen") { Glibc.listen(descriptor, backlog) }
     }
 
-    /// The next waiting connection, non-blocking and close-on-exec, or
-    /// `.wouldBlock` when none is waiting. The corresponding C function is `accept4`.
-    public func accept() throws -> IOResult<Socket> {
-        switch try syscall("accept4", { swnet_accept(descriptor) }) {
-        case .wouldBlock: return .wouldBlock
-        case .done(let fd): return .done(Socket(adopting: fd, family: family, transport: transport))
+    /// The next waiting connection, non-blocking and close-on-exec, with
+    /// its peer's address, or `.wouldBlock` when none is waiting.
+    /// The corresponding C function is `accept4`.
+    public func accept() throws -> IOResult<(socket: Socket, peer: SocketAddress?)> {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        return try withUnsafeMutablePointer(to: &storage) { pointer in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                switch try syscall("accept4", { swnet_accept(descriptor, address, &length) }) {
+                case .wouldBlock: return .wouldBlock
+                case .done(let fd):
+                    return .done((Socket(adopting: fd, family: family, transport: transport), SocketAddress(address, length: length)))
+                }
+            }
         }
+    }
+
+    /// Lets several sockets bind the same address and port, so each thread
+    /// has its own listener and the kernel spreads the load (SO_REUSEPORT).
+    public func allowPortSharing() throws {
+        try setOption(SOL_SOCKET, SO_REUSEPORT, 1)
+    }
+
+    /// Keeps an IPv6 socket to IPv6 alone, so `::` and `0.0.0.0` can both be bound.
+    public func restrictToIPv6() throws {
+        try setOption(Int32(IPPROTO_IPV6), IPV6_V6ONLY, 1)
     }
 
     /// Starts a connect: true when it completed at once, false while it is

@@ -12,6 +12,8 @@
 #include <netdb.h>
 #include <signal.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sys/eventfd.h>
 
 /// Makes SIGINT restore the blocking mode of stdin and stdout, print
 /// "swnet: interrupted" and exit with `code`: a client must not leave the
@@ -25,8 +27,12 @@ int swnet_make_stdio_nonblocking(int fd);
 /// Puts back the flags `swnet_make_stdio_nonblocking` changed on fds 0 and 1.
 void swnet_restore_stdio(void);
 
-/// accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC): glibc declares
-/// accept4 only under _GNU_SOURCE, which Swift's view of the headers lacks.
-int swnet_accept(int fd);
+/// accept4(fd, address, length, SOCK_NONBLOCK | SOCK_CLOEXEC): glibc
+/// declares accept4 only under _GNU_SOURCE, which Swift's view lacks.
+int swnet_accept(int fd, struct sockaddr *address, socklen_t *length);
+
+/// A counter shared by threads (sequentially consistent).
+long swnet_atomic_add(long *counter, long delta);
+long swnet_atomic_load(long *counter);
 
 #endif

@@ -1,0 +1,167 @@
+import SwnetCore
+import SwnetSocket
+
+/// What every worker of one `serve` shares: the configuration, the console
+/// and the counters (which are thread-safe).
+final class ServeSettings: @unchecked Sendable {
+    let service: Service
+    let console: Console
+    let daytime: DaytimeFormat
+    let idleTimeout: Duration?
+    let grace: Duration
+    let maxConnections: Int
+    let once: Bool
+    let open = SharedCounter()
+    let served = SharedCounter()
+    let refused = SharedCounter()
+
+    init(service: Service, console: Console, daytime: DaytimeFormat, idleTimeout: Duration?, grace: Duration, maxConnections: Int, once: Bool) {
+        self.service = service
+        self.console = console
+        self.daytime = daytime
+        self.idleTimeout = idleTimeout
+        self.grace = grace
+        self.maxConnections = maxConnections
+        self.once = once
+    }
+
+    /// One client served: a `-v` line, or a JSON event.
+    func report(peer: String, proto: Transport, _ summary: StreamSession.Summary) {
+        guard console.verbosity > 0 else { return }
+        if console.json {
+            console.emit(.object([
+                ("event", .string(proto == .tcp ? "connection" : "datagram")), ("service", .string(service.rawValue)),
+                ("proto", .string(proto.rawValue)), ("peer", .string(peer)), ("bytes_in", .int(summary.bytesIn)),
+                ("bytes_out", .int(summary.bytesOut)), ("duration_ms", .milliseconds(summary.duration.milliseconds)),
+                ("end", .string(summary.end)),
+            ]))
+        } else {
+            console.verbose("\(service.rawValue)/\(proto) \(peer): \(summary.bytesIn) bytes in, \(summary.bytesOut) out, \(milliseconds(summary.duration)) ms, \(summary.end)")
+        }
+    }
+
+    /// A client turned away or a datagram dropped, and why.
+    func reportDropped(peer: String, proto: Transport, reason: String) {
+        guard console.verbosity > 0 else { return }
+        if console.json {
+            console.emit(.object([("event", .string("dropped")), ("service", .string(service.rawValue)), ("proto", .string(proto.rawValue)),
+                                  ("peer", .string(peer)), ("reason", .string(reason))]))
+        } else {
+            console.verbose("\(service.rawValue)/\(proto) \(peer): dropped: \(reason)")
+        }
+    }
+}
+
+/// One thread's share of a server: its own event loop, its own listeners
+/// (SO_REUSEPORT lets the kernel spread clients over the threads), and the
+/// sessions it accepted. Nothing in here is touched by another thread
+/// except through `requestStop()`.
+final class ServeWorker: @unchecked Sendable {
+    private let settings: ServeSettings
+    private let loop: EventLoop
+    private var acceptors: [Acceptor] = []
+    private var datagramSockets: [Socket] = []
+    private var sessions: [ObjectIdentifier: StreamSession] = [:]
+    private var waker: Waker!
+    private var stopping = false
+    private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 16)
+    private(set) var failure: SwnetError?
+
+    init(settings: ServeSettings, streamListeners: [Socket], datagramSockets: [Socket]) throws {
+        self.settings = settings
+        loop = try EventLoop()
+        waker = try Waker(on: loop) { [unowned self] in self.beginStop() }
+        for listener in streamListeners {
+            acceptors.append(try Acceptor(listener: listener, loop: loop, onConnection: { [unowned self] socket, peer in
+                self.admit(socket, peer: peer?.description ?? "?")
+            }, onPause: { [unowned self] error in
+                self.settings.console.note("serve: out of descriptors, pausing accepts for \(TimeSpan.format(Acceptor.pauseWhenOutOfDescriptors)): \(error)")
+            }))
+        }
+        for socket in datagramSockets {
+            self.datagramSockets.append(socket)
+            try loop.watch(socket.descriptor, for: .readable) { [unowned self] _ in self.answerDatagrams(on: socket) }
+        }
+    }
+
+    deinit { scratch.deallocate() }
+
+    /// Runs on the worker's own thread until it has stopped.
+    func run() {
+        do {
+            try loop.run()
+        } catch let error as SwnetError {
+            failure = error
+            StopSignals.requestStop()
+        } catch {
+            preconditionFailure("\(error)")
+        }
+    }
+
+    /// Safe from any thread: stop accepting, give sessions the grace period.
+    func requestStop() { waker.wake() }
+
+    private func admit(_ socket: Socket, peer: String) {
+        if settings.open.add(1) > settings.maxConnections {
+            settings.open.add(-1)
+            settings.refused.add(1)
+            socket.close()
+            settings.reportDropped(peer: peer, proto: .tcp, reason: "over --max-conns \(settings.maxConnections)")
+            return
+        }
+        let session = StreamSession(service: settings.service, socket: socket, peer: peer, loop: loop, scratch: scratch) { [unowned self] session, summary in
+            self.sessions[ObjectIdentifier(session)] = nil
+            self.settings.open.add(-1)
+            self.settings.served.add(1)
+            self.settings.report(peer: session.peer, proto: .tcp, summary)
+            if self.settings.once { StopSignals.requestStop() }
+            if self.stopping && self.sessions.isEmpty { self.loop.stop() }
+        }
+        sessions[ObjectIdentifier(session)] = session
+        do {
+            try session.start(daytime: settings.daytime, idleTimeout: settings.idleTimeout)
+        } catch {
+            session.close("\(error)")
+        }
+    }
+
+    /// Answers the datagrams waiting on `socket`, a batch per wake-up.
+    private func answerDatagrams(on socket: Socket) {
+        for _ in 0..<64 {
+            let started = ContinuousClock.now
+            guard case .done(let (count, from))? = try? socket.receive(into: scratch), let from else { return }
+            let peer = from.description
+            if Service.loopGuardPorts.contains(from.port) {
+                settings.reportDropped(peer: peer, proto: .udp, reason: "source port \(from.port) is a small service or zero (loop guard)")
+                continue
+            }
+            let reply: [UInt8]
+            switch settings.service {
+            case .daytime: reply = Array(settings.daytime.line().utf8)
+            case .echo: reply = Array(scratch[..<count])
+            case .discard: reply = []
+            case .chargen: reply = Chargen.line(Int(settings.served.value) % Chargen.printable.count)
+            }
+            var sent = 0
+            if !reply.isEmpty, case .done(let count)? = try? reply.withUnsafeBytes({ try socket.send($0, to: from) }) { sent = count }
+            settings.served.add(1)
+            settings.report(peer: peer, proto: .udp, StreamSession.Summary(bytesIn: count, bytesOut: sent, duration: .now - started, end: "answered"))
+            if settings.once { return StopSignals.requestStop() }
+        }
+    }
+
+    private func beginStop() {
+        guard !stopping else { return }
+        stopping = true
+        acceptors.forEach { $0.close() }
+        for socket in datagramSockets {
+            loop.unwatch(socket.descriptor)
+            socket.close()
+        }
+        if sessions.isEmpty { return loop.stop() }
+        loop.schedule(after: settings.grace) { [unowned self] in
+            for session in self.sessions.values { session.close("server stopped after --grace") }
+            self.loop.stop()
+        }
+    }
+}

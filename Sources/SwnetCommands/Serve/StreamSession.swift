@@ -1,0 +1,164 @@
+import SwnetCore
+import SwnetSocket
+
+/// One client of a stream service: a TCP connection, or stdin and stdout
+/// with `--inetd`.
+///
+/// A session owns no buffer while things flow: it reads into its worker's
+/// scratch buffer and writes straight back. Only when the client does not
+/// read its echo does it keep the rest (at most one read, 64 KiB) and stop
+/// reading until that is gone — so memory per client stays bounded and a
+/// stalled client slows no one else.
+final class StreamSession {
+    struct Summary {
+        let bytesIn: Int
+        let bytesOut: Int
+        let duration: Duration
+        let end: String
+    }
+
+    let service: Service
+    let peer: String
+    private let socket: Socket?
+    private let input: Int32
+    private let output: Int32
+    private let loop: EventLoop
+    private let scratch: UnsafeMutableRawBufferPointer
+    private let onEnd: (StreamSession, Summary) -> Void
+
+    private var pending: ByteBuffer?
+    private var chargenOffset = 0
+    private var inputOpen = true
+    private var bytesIn = 0
+    private var bytesOut = 0
+    private let started = ContinuousClock.now
+    private var idle: QuietTimer?
+    private var ended = false
+
+    /// A session on an accepted TCP connection, which it then owns.
+    convenience init(service: Service, socket: Socket, peer: String, loop: EventLoop, scratch: UnsafeMutableRawBufferPointer,
+                     onEnd: @escaping (StreamSession, Summary) -> Void) {
+        self.init(service: service, socket: socket, input: socket.descriptor, output: socket.descriptor, peer: peer,
+                  loop: loop, scratch: scratch, onEnd: onEnd)
+    }
+
+    init(service: Service, socket: Socket?, input: Int32, output: Int32, peer: String, loop: EventLoop,
+         scratch: UnsafeMutableRawBufferPointer, onEnd: @escaping (StreamSession, Summary) -> Void) {
+        self.service = service
+        self.socket = socket
+        self.input = input
+        self.output = output
+        self.peer = peer
+        self.loop = loop
+        self.scratch = scratch
+        self.onEnd = onEnd
+    }
+
+    /// Starts serving: daytime answers at once and ends; the others wait for events.
+    func start(daytime: DaytimeFormat, idleTimeout: Duration?) throws {
+        if service == .daytime {
+            var line = daytime.line()
+            let sent = line.withUTF8 { bytes in (try? Descriptor.write(output, from: UnsafeRawBufferPointer(bytes))) }
+            if case .done(let count)? = sent { bytesOut = count }
+            return end("served")
+        }
+        if input == output {
+            try loop.watch(input, for: []) { [unowned self] ready in self.handle(ready) }
+        } else {
+            try loop.watch(input, for: []) { [unowned self] _ in self.handle(.readable) }
+            try loop.watch(output, for: []) { [unowned self] _ in self.handle(.writable) }
+        }
+        if let idleTimeout {
+            idle = QuietTimer(on: loop, limit: idleTimeout) { [unowned self] in self.end("idle timeout") }
+        }
+        updateInterest()
+    }
+
+    /// Ends the session from outside: the server is stopping.
+    func close(_ reason: String) { end(reason) }
+
+    private func handle(_ ready: Interest) {
+        guard !ended else { return }
+        do {
+            if ready.contains(.writable) { try write() }
+            if ready.contains(.readable) { try read() }
+            if ended { return }
+            if !inputOpen && (pending?.isEmpty ?? true) { return end("peer closed") }
+            updateInterest()
+        } catch let error as SwnetError {
+            end(error.description)
+        } catch {
+            end("\(error)")
+        }
+    }
+
+    private func read() throws {
+        guard case .done(let count) = try Descriptor.read(input, into: scratch) else { return }
+        if count == 0 {
+            inputOpen = false                                   // the client closed its side
+            return
+        }
+        bytesIn += count
+        idle?.touch()
+        guard service == .echo else { return }                  // discard and chargen drop what they read
+        let data = UnsafeRawBufferPointer(rebasing: scratch[..<count])
+        var written = 0
+        if case .done(let count) = try Descriptor.write(output, from: data) { written = count }
+        bytesOut += written
+        if written < count {                                    // the client is slow: keep the rest, stop reading
+            let rest = pending ?? ByteBuffer(capacity: scratch.count)
+            let space = rest.space()
+            space.copyMemory(from: UnsafeRawBufferPointer(rebasing: data[written...]))
+            rest.appended(count - written)
+            pending = rest
+        }
+    }
+
+    private func write() throws {
+        switch service {
+        case .echo:
+            guard let rest = pending, case .done(let count) = try Descriptor.write(output, from: rest.pending) else { return }
+            rest.consumed(count)
+            bytesOut += count
+            if rest.isEmpty { pending = nil }                   // drained: give the memory back
+        case .chargen:
+            let window = Chargen.stream[chargenOffset..<chargenOffset + Chargen.cycleLength]
+            guard case .done(let count) = try window.withUnsafeBytes({ try Descriptor.write(output, from: $0) }) else { return }
+            chargenOffset = (chargenOffset + count) % Chargen.cycleLength
+            bytesOut += count
+        default:
+            return
+        }
+        idle?.touch()
+    }
+
+    private func updateInterest() {
+        let backlog = !(pending?.isEmpty ?? true)
+        let wantsRead = inputOpen && !backlog
+        let wantsWrite = backlog || (service == .chargen && inputOpen)
+        var both: Interest = []
+        if wantsRead { both.insert(.readable) }
+        if wantsWrite { both.insert(.writable) }
+        do {
+            if input == output {
+                try loop.update(input, to: both)
+            } else {
+                try loop.update(input, to: wantsRead ? .readable : [])
+                try loop.update(output, to: wantsWrite ? .writable : [])
+            }
+        } catch {
+            end("\(error)")
+        }
+    }
+
+    private func end(_ reason: String) {
+        guard !ended else { return }
+        ended = true
+        idle?.cancel()
+        loop.unwatch(input)
+        if output != input { loop.unwatch(output) }
+        socket?.close()
+        pending = nil
+        onEnd(self, Summary(bytesIn: bytesIn, bytesOut: bytesOut, duration: .now - started, end: reason))
+    }
+}
