@@ -1,6 +1,7 @@
 import Glibc
 import SwnetCLI
 import SwnetCore
+import SwnetSocket
 
 /// How `serve daytime` writes the date (`--format`, `--local`).
 struct DaytimeFormat {
@@ -56,4 +57,30 @@ struct DaytimeFormat {
 
 private extension String {
     func replacingBars() -> String { split(separator: "|").joined(separator: ", ") }
+}
+
+/// The current daytime line, formatted once a second rather than per client.
+struct DaytimeLine {
+    private let format: DaytimeFormat
+    private var second: time_t = -1
+    private var bytes: [UInt8] = []
+
+    init(_ format: DaytimeFormat) { self.format = format }
+
+    mutating func current() -> [UInt8] {
+        let now = time(nil)
+        if now != second {
+            second = now
+            bytes = Array(format.line(at: now).utf8)
+        }
+        return bytes
+    }
+
+    /// Writes the line to `fd` and returns the bytes sent (a short line
+    /// always fits an empty socket buffer; a failure sends nothing).
+    mutating func send(to fd: Int32) -> Int {
+        let line = current()
+        guard case .done(let count)? = try? line.withUnsafeBytes({ try Descriptor.write(fd, from: $0) }) else { return 0 }
+        return count
+    }
 }

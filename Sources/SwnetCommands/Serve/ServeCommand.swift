@@ -102,7 +102,7 @@ enum ServeCommand: Command {
         _ = StdioMode.makeNonBlocking(1)
         defer { StdioMode.restore() }
         var done = false
-        let session = StreamSession(service: settings.service, socket: nil, input: 0, output: 1, peer: "stdin", loop: loop, scratch: scratch) { _, summary in
+        let session = StreamSession(service: settings.service, socket: nil, input: 0, output: 1, peer: nil, loop: loop, scratch: scratch) { _, summary in
             settings.report(peer: "stdin", proto: .tcp, summary)
             done = true
             loop.stop()

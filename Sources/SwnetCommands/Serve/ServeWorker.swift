@@ -26,8 +26,9 @@ final class ServeSettings: @unchecked Sendable {
     }
 
     /// One client served: a `-v` line, or a JSON event.
-    func report(peer: String, proto: Transport, _ summary: StreamSession.Summary) {
-        guard console.verbosity > 0 else { return }
+    func report(peer: @autoclosure () -> String, proto: Transport, _ summary: StreamSession.Summary) {
+        guard console.verbosity > 0 && !console.quiet else { return }
+        let peer = peer()
         if console.json {
             console.emit(.object([
                 ("event", .string(proto == .tcp ? "connection" : "datagram")), ("service", .string(service.rawValue)),
@@ -41,8 +42,9 @@ final class ServeSettings: @unchecked Sendable {
     }
 
     /// A client turned away or a datagram dropped, and why.
-    func reportDropped(peer: String, proto: Transport, reason: String) {
-        guard console.verbosity > 0 else { return }
+    func reportDropped(peer: @autoclosure () -> String, proto: Transport, reason: @autoclosure () -> String) {
+        guard console.verbosity > 0 && !console.quiet else { return }
+        let peer = peer(), reason = reason()
         if console.json {
             console.emit(.object([("event", .string("dropped")), ("service", .string(service.rawValue)), ("proto", .string(proto.rawValue)),
                                   ("peer", .string(peer)), ("reason", .string(reason))]))
@@ -65,15 +67,17 @@ final class ServeWorker: @unchecked Sendable {
     private var waker: Waker!
     private var stopping = false
     private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 16)
+    private var daytime: DaytimeLine
     private(set) var failure: SwnetError?
 
     init(settings: ServeSettings, streamListeners: [Socket], datagramSockets: [Socket]) throws {
         self.settings = settings
+        daytime = DaytimeLine(settings.daytime)
         loop = try EventLoop()
         waker = try Waker(on: loop) { [unowned self] in self.beginStop() }
         for listener in streamListeners {
             acceptors.append(try Acceptor(listener: listener, loop: loop, onConnection: { [unowned self] socket, peer in
-                self.admit(socket, peer: peer?.description ?? "?")
+                self.admit(socket, peer: peer)
             }, onPause: { [unowned self] error in
                 self.settings.console.note("serve: out of descriptors, pausing accepts for \(TimeSpan.format(Acceptor.pauseWhenOutOfDescriptors)): \(error)")
             }))
@@ -101,12 +105,24 @@ final class ServeWorker: @unchecked Sendable {
     /// Safe from any thread: stop accepting, give sessions the grace period.
     func requestStop() { waker.wake() }
 
-    private func admit(_ socket: Socket, peer: String) {
+    private func admit(_ socket: Socket, peer: SocketAddress?) {
         if settings.open.add(1) > settings.maxConnections {
             settings.open.add(-1)
             settings.refused.add(1)
             socket.close()
-            settings.reportDropped(peer: peer, proto: .tcp, reason: "over --max-conns \(settings.maxConnections)")
+            settings.reportDropped(peer: peer?.description ?? "?", proto: .tcp, reason: "over --max-conns \(settings.maxConnections)")
+            return
+        }
+        if settings.service == .daytime {
+            // Answer and close at once: no session, no registration, no timer.
+            let started = ContinuousClock.now
+            let sent = daytime.send(to: socket.descriptor)
+            socket.close()
+            settings.open.add(-1)
+            settings.served.add(1)
+            settings.report(peer: peer?.description ?? "?", proto: .tcp,
+                            StreamSession.Summary(bytesIn: 0, bytesOut: sent, duration: .now - started, end: "served"))
+            if settings.once { StopSignals.requestStop() }
             return
         }
         let session = StreamSession(service: settings.service, socket: socket, peer: peer, loop: loop, scratch: scratch) { [unowned self] session, summary in
@@ -130,14 +146,13 @@ final class ServeWorker: @unchecked Sendable {
         for _ in 0..<64 {
             let started = ContinuousClock.now
             guard case .done(let (count, from))? = try? socket.receive(into: scratch), let from else { return }
-            let peer = from.description
             if Service.loopGuardPorts.contains(from.port) {
-                settings.reportDropped(peer: peer, proto: .udp, reason: "source port \(from.port) is a small service or zero (loop guard)")
+                settings.reportDropped(peer: from.description, proto: .udp, reason: "source port \(from.port) is a small service or zero (loop guard)")
                 continue
             }
             let reply: [UInt8]
             switch settings.service {
-            case .daytime: reply = Array(settings.daytime.line().utf8)
+            case .daytime: reply = daytime.current()
             case .echo: reply = Array(scratch[..<count])
             case .discard: reply = []
             case .chargen: reply = Chargen.line(Int(settings.served.value) % Chargen.printable.count)
@@ -145,7 +160,7 @@ final class ServeWorker: @unchecked Sendable {
             var sent = 0
             if !reply.isEmpty, case .done(let count)? = try? reply.withUnsafeBytes({ try socket.send($0, to: from) }) { sent = count }
             settings.served.add(1)
-            settings.report(peer: peer, proto: .udp, StreamSession.Summary(bytesIn: count, bytesOut: sent, duration: .now - started, end: "answered"))
+            settings.report(peer: from.description, proto: .udp, StreamSession.Summary(bytesIn: count, bytesOut: sent, duration: .now - started, end: "answered"))
             if settings.once { return StopSignals.requestStop() }
         }
     }

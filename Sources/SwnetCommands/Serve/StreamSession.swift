@@ -18,7 +18,7 @@ final class StreamSession {
     }
 
     let service: Service
-    let peer: String
+    private let peerAddress: SocketAddress?
     private let socket: Socket?
     private let input: Int32
     private let output: Int32
@@ -36,30 +36,32 @@ final class StreamSession {
     private var ended = false
 
     /// A session on an accepted TCP connection, which it then owns.
-    convenience init(service: Service, socket: Socket, peer: String, loop: EventLoop, scratch: UnsafeMutableRawBufferPointer,
+    convenience init(service: Service, socket: Socket, peer: SocketAddress?, loop: EventLoop, scratch: UnsafeMutableRawBufferPointer,
                      onEnd: @escaping (StreamSession, Summary) -> Void) {
         self.init(service: service, socket: socket, input: socket.descriptor, output: socket.descriptor, peer: peer,
                   loop: loop, scratch: scratch, onEnd: onEnd)
     }
 
-    init(service: Service, socket: Socket?, input: Int32, output: Int32, peer: String, loop: EventLoop,
+    init(service: Service, socket: Socket?, input: Int32, output: Int32, peer: SocketAddress?, loop: EventLoop,
          scratch: UnsafeMutableRawBufferPointer, onEnd: @escaping (StreamSession, Summary) -> Void) {
         self.service = service
         self.socket = socket
         self.input = input
         self.output = output
-        self.peer = peer
+        self.peerAddress = peer
         self.loop = loop
         self.scratch = scratch
         self.onEnd = onEnd
     }
 
+    /// The client's address, or "stdin" with `--inetd`.
+    var peer: String { peerAddress?.description ?? "stdin" }
+
     /// Starts serving: daytime answers at once and ends; the others wait for events.
     func start(daytime: DaytimeFormat, idleTimeout: Duration?) throws {
         if service == .daytime {
-            var line = daytime.line()
-            let sent = line.withUTF8 { bytes in (try? Descriptor.write(output, from: UnsafeRawBufferPointer(bytes))) }
-            if case .done(let count)? = sent { bytesOut = count }
+            var line = DaytimeLine(daytime)
+            bytesOut = line.send(to: output)
             return end("served")
         }
         if input == output {
