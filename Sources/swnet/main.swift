@@ -2,6 +2,12 @@ import CSwnetLinux
 import Glibc
 import SwnetCommands
 
+// A closed stdin, stdout or stderr (`>&-`) would hand its number to the next
+// socket, and data meant for the terminal would go to the network: point
+// it at /dev/null instead.
+for fd: Int32 in 0...2 where fcntl(fd, F_GETFD) == -1 {
+    _ = open("/dev/null", O_RDWR)
+}
 // A vanished reader must be an EPIPE error we report, not a silent death.
 signal(SIGPIPE, SIG_IGN)
 swnet_exit_on_interrupt(130)
