@@ -34,6 +34,15 @@ public struct Parser {
 
     private func parseStrictly(_ arguments: [String]) throws -> ParseOutcome {
         var command: CommandSpec?
+        do {
+            return try parseStrictly(arguments, command: &command)
+        } catch let error as SwnetError {
+            // Once the command is known, its mistakes read `swnet: connect: ...`.
+            throw command.map { error.adding($0.name) } ?? error
+        }
+    }
+
+    private func parseStrictly(_ arguments: [String], command: inout CommandSpec?) throws -> ParseOutcome {
         var positional: [String] = []
         var values: [String: [OptionValue]] = [:]
         var options = program.globalOptions
@@ -122,9 +131,9 @@ public struct Parser {
         guard let command else { return .help(nil) }
         if command.name == "help" {
             guard let topic = positional.first else { return .help(nil) }
-            guard positional.count == 1 else { throw SwnetError.usage("help: unexpected argument '\(positional[1])'") }
+            guard positional.count == 1 else { throw SwnetError.usage("unexpected argument '\(positional[1])'") }
             guard let spec = program.command(named: topic) else {
-                throw SwnetError.usage("help: unknown command '\(topic)'" + Suggestion.didYouMean(topic, in: program.commands.map(\.name)))
+                throw SwnetError.usage("unknown command '\(topic)'" + Suggestion.didYouMean(topic, in: program.commands.map(\.name)))
             }
             return .help(spec)
         }
@@ -135,22 +144,21 @@ public struct Parser {
     private func checkCount(of positional: [String], for command: CommandSpec) throws {
         let required = command.arguments.filter { !$0.optional }
         if positional.count < required.count {
-            throw SwnetError.usage("\(command.name): missing \(required[positional.count].name); usage: \(program.name) \(command.name) \(command.usageLine)")
+            throw SwnetError.usage("missing \(required[positional.count].name); usage: \(program.name) \(command.name) \(command.usageLine)")
         }
         let variadic = command.arguments.contains { $0.variadic }
         if !variadic, positional.count > command.arguments.count {
-            throw SwnetError.usage("\(command.name): unexpected argument '\(positional[command.arguments.count])'")
+            throw SwnetError.usage("unexpected argument '\(positional[command.arguments.count])'")
         }
         for (argument, value) in zip(command.arguments, positional) {
             if case .choice(let words) = argument.kind, !words.contains(value) {
-                throw SwnetError.usage("\(command.name): unknown \(argument.name) '\(value)': expected \(argument.kind.expectation)" + Suggestion.didYouMean(value, in: words))
+                throw SwnetError.usage("unknown \(argument.name) '\(value)': expected \(argument.kind.expectation)" + Suggestion.didYouMean(value, in: words))
             }
         }
     }
 
     private func unknownOption(_ written: String, options: [OptionSpec], command: CommandSpec?) -> SwnetError {
         var message = "unknown option \(written)"
-        if let command { message += " for \(command.name)" }
         if written.hasPrefix("--"), let nearest = Suggestion.nearest(to: written, in: options.map { "--" + $0.long }) {
             message += "; did you mean \(nearest)?"
         } else if command == nil, program.commands.contains(where: { $0.options.contains { "--" + $0.long == written || $0.short.map { "-\($0)" } == written } }) {

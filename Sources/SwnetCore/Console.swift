@@ -62,6 +62,12 @@ public final class Console {
         self.color = color
     }
 
+    /// The same console with stdout's share written to stderr, for when
+    /// stdout belongs to someone else (`serve --inetd`).
+    public func sendingOutputToErrorStream() -> Console {
+        Console(out: err, err: err, json: json, verbosity: verbosity, quiet: quiet, color: color)
+    }
+
     /// A line of data on stdout.
     public func line(_ text: String) { out.write(text + "\n") }
 

@@ -33,6 +33,9 @@ public struct Errno: Error, Equatable, Sendable, CustomStringConvertible {
     /// or address (IPv6 turned off).
     public var isAddressUnavailable: Bool { rawValue == EAFNOSUPPORT || rawValue == EADDRNOTAVAIL }
 
+    /// EPIPE or ECONNRESET: the peer has closed the connection.
+    public var meansPeerClosed: Bool { rawValue == EPIPE || rawValue == ECONNRESET }
+
     /// How the exit-code table classifies this failure.
     public var exitCode: ExitCode {
         switch rawValue {

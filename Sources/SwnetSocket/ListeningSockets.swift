@@ -30,13 +30,23 @@ public struct ListeningSockets {
                 var target = address
                 target.port = port
                 do {
-                    let bound = try (0..<copies).map { _ in try Self.listen(on: target, transport: transport) }
-                    let local = try bound[0].localAddress()
-                    port = local.port
+                    // A plain bind first: it takes the free port for port 0, and it
+                    // fails on a port another server holds, which SO_REUSEPORT
+                    // would otherwise quietly share.
+                    let probe = try Self.bind(target, transport: transport, shared: false)
+                    target.port = try probe.localAddress().port
+                    probe.close()
+                    let bound = try (0..<copies).map { _ in try Self.bind(target, transport: transport, shared: copies > 1) }
+                    port = target.port
                     for (index, socket) in bound.enumerated() {
-                        if transport == .tcp { stream[index].append(socket) } else { datagram[index].append(socket) }
+                        if transport == .tcp {
+                            try socket.listen()
+                            stream[index].append(socket)
+                        } else {
+                            datagram[index].append(socket)
+                        }
                     }
-                    reports.append(Report(address: local, transport: transport))
+                    reports.append(Report(address: target, transport: transport))
                 } catch let error as SwnetError where optional && error.errno?.isAddressUnavailable == true {
                     continue
                 }
@@ -44,13 +54,12 @@ public struct ListeningSockets {
         }
     }
 
-    private static func listen(on address: SocketAddress, transport: Transport) throws -> Socket {
+    private static func bind(_ address: SocketAddress, transport: Transport, shared: Bool) throws -> Socket {
         let socket = try Socket(family: address.family, transport: transport)
         if transport == .tcp { try socket.allowAddressReuse() }
-        try socket.allowPortSharing()
+        if shared { try socket.allowPortSharing() }
         if address.family == .v6 { try socket.restrictToIPv6() }
         try socket.bind(to: address)
-        if transport == .tcp { try socket.listen() }
         return socket
     }
 }

@@ -67,7 +67,7 @@ public final class Socket {
 
     /// The corresponding C function is `bind`.
     public func bind(to address: SocketAddress) throws {
-        try SwnetError.context("bind \(address)/\(transport)") {
+        try SwnetError.context("\(address)/\(transport)") {
             try address.withSockaddr { pointer, length in
                 try syscallValue("bind") { Glibc.bind(descriptor, pointer, length) }
             }

@@ -49,7 +49,7 @@ final class EntryTests: XCTestCase {
     func testUnknownOption() {
         let result = run(["connect", "--bogus", "127.0.0.1:1"])
         XCTAssertEqual(result.status, 2)
-        XCTAssertTrue(result.err.hasPrefix("swnet: unknown option"), result.err)
+        XCTAssertTrue(result.err.hasPrefix("swnet: connect: unknown option --bogus"), result.err)
         XCTAssertTrue(result.err.contains("--bogus"))
         XCTAssertTrue(result.err.hasSuffix("\n"))
         XCTAssertEqual(result.out, "")

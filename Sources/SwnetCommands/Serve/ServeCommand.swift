@@ -32,7 +32,8 @@ enum ServeCommand: Command {
         ])
 
     static func run(_ invocation: Invocation, _ context: Context) throws -> ExitCode {
-        let console = context.console
+        // With --inetd, stdout is the client's connection: events go to stderr.
+        let console = invocation.isSet("inetd") ? context.console.sendingOutputToErrorStream() : context.console
         let service = Service(rawValue: invocation.arguments[0])!
         let daytime = try DaytimeFormat(invocation.text("format")!, local: invocation.isSet("local"))
         if invocation.isSet("tcp") && invocation.isSet("udp") { throw SwnetError.usage("--tcp and --udp exclude each other; give neither for both") }

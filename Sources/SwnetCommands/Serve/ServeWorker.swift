@@ -158,7 +158,8 @@ final class ServeWorker: @unchecked Sendable {
             case .chargen: reply = Chargen.line(Int(settings.served.value) % Chargen.printable.count)
             }
             var sent = 0
-            if !reply.isEmpty, case .done(let count)? = try? reply.withUnsafeBytes({ try socket.send($0, to: from) }) { sent = count }
+            // An empty datagram gets an empty echo (RFC 862); discard sends nothing.
+            if settings.service != .discard, case .done(let count)? = try? reply.withUnsafeBytes({ try socket.send($0, to: from) }) { sent = count }
             settings.served.add(1)
             settings.report(peer: from.description, proto: .udp, StreamSession.Summary(bytesIn: count, bytesOut: sent, duration: .now - started, end: "answered"))
             if settings.once { return StopSignals.requestStop() }

@@ -85,8 +85,11 @@ final class StreamSession {
             if ready.contains(.writable) { try write() }
             if ready.contains(.readable) { try read() }
             if ended { return }
-            if !inputOpen && (pending?.isEmpty ?? true) { return end("peer closed") }
+            // chargen goes on after a half-close, until the client is gone (RFC 864).
+            if !inputOpen && service != .chargen && (pending?.isEmpty ?? true) { return end("peer closed") }
             updateInterest()
+        } catch let error as SwnetError where error.errno?.meansPeerClosed == true {
+            end("peer closed")
         } catch let error as SwnetError {
             end(error.description)
         } catch {
@@ -137,7 +140,7 @@ final class StreamSession {
     private func updateInterest() {
         let backlog = !(pending?.isEmpty ?? true)
         let wantsRead = inputOpen && !backlog
-        let wantsWrite = backlog || (service == .chargen && inputOpen)
+        let wantsWrite = backlog || service == .chargen
         var both: Interest = []
         if wantsRead { both.insert(.readable) }
         if wantsWrite { both.insert(.writable) }
