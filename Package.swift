@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Layers point one way: shims <- core/socket <- CLI <- commands <- executable.
+// Layers point one way: shims <- core <- socket/transfer, CLI <- commands <- executable.
 let package = Package(
     name: "swnet",
     products: [
@@ -10,19 +10,27 @@ let package = Package(
     targets: [
         // Exposes epoll and the socket headers that Swift's Glibc module leaves out.
         .target(name: "CSwnetLinux"),
+        // Typed wrappers around libcurl's variadic setopt and getinfo
+        // (Debian: libcurl4-openssl-dev).
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
         // Errors and exit codes, durations and sizes, output (text and JSON), the terminal.
         .target(name: "SwnetCore"),
         // Our own POSIX/epoll socket layer: syscalls, addresses, resolver, event loop, relay.
         .target(name: "SwnetSocket", dependencies: ["CSwnetLinux", "SwnetCore"]),
+        // The transfer layer on libcurl: easy handles, callbacks, errors, transcript.
+        .target(name: "SwnetTransfer", dependencies: ["CCurl", "SwnetCore"]),
         // The table-driven command line: specs, parser, help.
         .target(name: "SwnetCLI", dependencies: ["SwnetCore"]),
         // One file per command, and the table that lists them.
-        .target(name: "SwnetCommands", dependencies: ["SwnetCore", "SwnetSocket", "SwnetCLI"]),
+        .target(name: "SwnetCommands", dependencies: ["SwnetCore", "SwnetSocket", "SwnetTransfer", "SwnetCLI"]),
         .executableTarget(name: "swnet", dependencies: ["SwnetCommands", "CSwnetLinux"]),
 
         .testTarget(name: "SwnetCoreTests", dependencies: ["SwnetCore"]),
         .testTarget(name: "SwnetCLITests", dependencies: ["SwnetCLI", "SwnetCommands"]),
         .testTarget(name: "SwnetSocketTests", dependencies: ["SwnetSocket", "CSwnetLinux"]),
+        .testTarget(name: "SwnetTransferTests", dependencies: ["SwnetTransfer", "CCurl"]),
+        // Pure logic inside commands: listing parsers, message building.
+        .testTarget(name: "SwnetCommandsTests", dependencies: ["SwnetCommands"]),
         // Runs the built binary against real peers on loopback; depends on it so it is built first.
         .testTarget(name: "EndToEndTests", dependencies: ["swnet"]),
     ],

@@ -5,7 +5,9 @@ import SwnetCLI
 public enum Program {
     public static let version = "0.1.0"
 
-    static let commands: [any Command.Type] = [ServeCommand.self, ConnectCommand.self, UDPSendCommand.self]
+    static let commands: [any Command.Type] = [
+        ServeCommand.self, ConnectCommand.self, UDPSendCommand.self, HTTPGetCommand.self, FTPListCommand.self, SMTPSendCommand.self,
+    ]
 
     public static let globalOptions: [OptionSpec] = [
         OptionSpec("help", short: "h", help: "Show help for swnet or for the command"),
