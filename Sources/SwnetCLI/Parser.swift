@@ -5,6 +5,8 @@ public enum ParseOutcome: Sendable {
     case run(Invocation)
     /// `-h`, `--help`, `help [COMMAND]`: nil is the program's own help.
     case help(CommandSpec?)
+    /// `help --man`: the manual page.
+    case manual
     case version
 }
 
@@ -130,6 +132,7 @@ public struct Parser {
         if values["version"] != nil { return .version }
         guard let command else { return .help(nil) }
         if command.name == "help" {
+            if values["man"] != nil { return .manual }
             guard let topic = positional.first else { return .help(nil) }
             guard positional.count == 1 else { throw SwnetError.usage("unexpected argument '\(positional[1])'") }
             guard let spec = program.command(named: topic) else {

@@ -162,23 +162,45 @@ public struct CommandSpec: Sendable {
     }
 }
 
-/// The whole program: its global options and its commands.
+/// The whole program: its global options and its commands, and the text
+/// of its manual page.
 public struct ProgramSpec: Sendable {
     public let name: String
     public let version: String
+    /// The manual's date: fixed per release, so the generated page is stable.
+    public let date: String
     public let summary: String
+    public let description: [String]
     public let globalOptions: [OptionSpec]
     public let commands: [CommandSpec]
+    /// Variables that change behaviour, with what they do.
+    public let environment: [(name: String, meaning: String)]
+    /// Shell-script recipes.
+    public let examples: [Example]
+    public let seeAlso: [String]
+    public let standards: [String]
 
-    public init(name: String, version: String, summary: String, globalOptions: [OptionSpec], commands: [CommandSpec]) {
+    public init(name: String, version: String, date: String = "", summary: String, description: [String] = [], globalOptions: [OptionSpec],
+                commands: [CommandSpec], environment: [(name: String, meaning: String)] = [], examples: [Example] = [],
+                seeAlso: [String] = [], standards: [String] = []) {
         self.name = name
         self.version = version
+        self.date = date
         self.summary = summary
+        self.description = description
         self.globalOptions = globalOptions
         self.commands = commands
+        self.environment = environment
+        self.examples = examples
+        self.seeAlso = seeAlso
+        self.standards = standards
     }
 
     public func command(named name: String) -> CommandSpec? {
         commands.first { $0.name == name }
     }
+
+    /// The options that take a value, wherever they appear: what a
+    /// completion script must skip when looking for the command word.
+    public var globalOptionsWithValues: [OptionSpec] { globalOptions.filter { $0.takesValue && !$0.optionalValue } }
 }

@@ -22,6 +22,9 @@ public enum Entry {
         case .version:
             out.write("swnet \(Program.version)\n")
             return ExitCode.success.rawValue
+        case .manual:
+            out.write(ManPage.page(for: Program.spec))
+            return ExitCode.success.rawValue
         case .help(let command):
             out.write(command.map { Help.command($0, in: Program.spec) } ?? Help.overview(Program.spec))
             return ExitCode.success.rawValue

@@ -4,15 +4,18 @@ import SwnetCLI
 /// once. Parsing, help, completions and the man page all read it.
 public enum Program {
     public static let version = "0.1.0"
+    /// The manual's date: changed with the version, so the page is reproducible.
+    static let date = "2026-11-21"
 
     static let commands: [any Command.Type] = [
         ServeCommand.self, ConnectCommand.self, UDPSendCommand.self, HTTPGetCommand.self, FTPListCommand.self, SMTPSendCommand.self,
+        CompletionCommand.self,
     ]
 
     public static let globalOptions: [OptionSpec] = [
         OptionSpec("help", short: "h", help: "Show help for swnet or for the command"),
         OptionSpec("version", short: "V", help: "Print the version and exit"),
-        OptionSpec("verbose", short: "v", help: "Say more on stderr; -vv also shows the protocol transcript"),
+        OptionSpec("verbose", short: "v", repeatable: true, help: "Say more on stderr; -vv also shows the protocol transcript"),
         OptionSpec("quiet", short: "q", help: "Print no diagnostics, only errors"),
         OptionSpec("json", help: "Write JSON on stdout: one document, or one object a line for streams"),
         OptionSpec("ipv4", short: "4", help: "Use IPv4 addresses only"),
@@ -23,11 +26,33 @@ public enum Program {
 
     static let help = CommandSpec(
         "help", summary: "Show help for swnet or for a command",
-        arguments: [ArgumentSpec("COMMAND", optional: true, help: "The command to explain")])
+        arguments: [ArgumentSpec("COMMAND", .choice(commands.map { $0.spec.name } + ["help"]), optional: true, help: "The command to explain")],
+        options: [OptionSpec("man", help: "Print the manual page (roff) instead")])
 
     public static let spec = ProgramSpec(
-        name: "swnet", version: version,
+        name: "swnet", version: version, date: date,
         summary: "everyday network jobs from one consistent command line",
+        description: [
+            "swnet does the everyday network jobs of the shell from one consistent command line: run a small standard service, talk to a port, scan ports or wait for one to open, send a datagram, fetch a URL, list an FTP directory, send a mail.",
+            "stdout carries data: what was received, a body, a listing. stderr carries diagnostics, prefixed swnet:. Nothing decorative goes to a pipe: progress bars and colour appear only on a terminal. Errors read swnet: COMMAND: what failed: why, naming the address or file, and the exit status says what kind of failure it was (see EXIT STATUS).",
+            "With --json, stdout holds only JSON: one document, or one object a line (NDJSON) for streams of events such as a server's, a scan's, or several URLs'. Errors are JSON too: {\"error\": {\"code\": 4, \"kind\": \"connect\", \"message\": \"...\"}}.",
+            "Durations take units: 250ms, 2s, 1.5m, 1h; a bare number is seconds. Sizes take K, M and G (powers of 1024). HOST:PORT is name:port, 1.2.3.4:port or [::1]:port, or HOST PORT as two arguments; the port may be a service name such as http.",
+        ],
         globalOptions: globalOptions,
-        commands: commands.map { $0.spec } + [help])
+        commands: commands.map { $0.spec } + [help],
+        environment: [
+            ("SWNET_PASSWORD", "The password for -u/--user when the option gives none (http-get, ftp-list, smtp-send)."),
+            ("NO_COLOR", "When set and not empty, --color auto does not colour (https://no-color.org)."),
+            ("http_proxy, https_proxy, ftp_proxy, all_proxy, no_proxy", "Proxies for http-get and ftp-list, as curl reads them."),
+        ],
+        examples: [
+            Example("swnet connect -q -z --wait 30s localhost:5432 || exit 1", "Wait for a port in a script, at most 30 seconds"),
+            Example("swnet http-get -q -o /dev/null http://localhost:8080/health; [ $? -eq 0 ] || echo unhealthy", "A health check that reads the exit status: 8 for an HTTP error, 4 when refused, 5 on a timeout"),
+            Example("swnet --json connect -z 127.0.0.1:1-1024 | jq -r '.ports[] | select(.state == \"open\") | .port'", "The open ports of a scan, with jq"),
+            Example("port=$(swnet serve echo --port 0 --json -b 127.0.0.1 | head -n 1 | jq .port)", "Start a server on a free port and learn the port (run it in the background or a coprocess to keep it)"),
+        ],
+        seeAlso: ["nc(1)", "ncat(1)", "socat(1)", "curl(1)", "swaks(1)", "inetd(8)"],
+        standards: [
+            "RFC 862 (echo), RFC 863 (discard), RFC 864 (chargen), RFC 867 (daytime); RFC 8305 (Happy Eyeballs); RFC 959 and RFC 3659 (FTP, MLSD); RFC 5321 (SMTP), RFC 5322 (message format), RFC 2045 and RFC 2047 (MIME); RFC 9110 (HTTP).",
+        ])
 }
