@@ -5,7 +5,7 @@ import SwnetSocket
 /// `swnet connect`: the netcat that behaves the same everywhere.
 enum ConnectCommand: Command {
     static let spec = CommandSpec(
-        "connect", summary: "Talk to a TCP or UDP port: stdin to the peer, the peer to stdout",
+        "connect", summary: "Talk to a port: stdin to the peer, the peer to stdout",
         usage: "[options] HOST:PORT | HOST PORT",
         arguments: [
             ArgumentSpec("HOST:PORT", .host, help: "Where to connect: name:port, 1.2.3.4:port, [::1]:port; with --scan PORT may be a list such as 20-25,80"),
