@@ -11,7 +11,7 @@
 #   BENCH_RUNS     timed runs per tool (default 5; one warm-up run before them)
 #   BENCH_HOST     the address both tools connect to (default 127.0.0.1; refecho
 #                  listens there only, so the other useful value is localhost)
-#   SWNET          swnet binary to use (default: .build-bench/release/swnet, built if missing)
+#   SWNET          swnet binary to use (default: .build-bench/release/swnet, rebuilt every run)
 #   SHARED_BENCH   folder holding refecho.c (default: ../shared/bench from the repo root)
 #   NC             OpenBSD netcat binary (default: nc.openbsd, or nc if it is OpenBSD's)
 #   BENCH_RESULTS  file to which one summary line is appended (used by bench/run)
@@ -40,28 +40,14 @@ if [[ ${1:-} == --pipe ]]; then
 fi
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$here/.." && pwd)
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$here/lib.sh"
 mib=${BENCH_MIB:-512}
 host=${BENCH_HOST:-127.0.0.1}
 runs=${BENCH_RUNS:-5}
 warmup=1
-[[ $mib =~ ^[1-9][0-9]*$ && $mib -le 16384 ]] || { echo "connect.sh: BENCH_MIB must be 1..16384, not '$mib'" >&2; exit 2; }
-[[ $runs =~ ^[1-9][0-9]*$ && $runs -le 100 ]] || { echo "connect.sh: BENCH_RUNS must be 1..100, not '$runs'" >&2; exit 2; }
-
-die() { echo "connect.sh: $*" >&2; exit 1; }
-log() { echo "== $*" >&2; }
-
-apt_updated=
-# need CMD PACKAGE: make sure CMD is there, installing PACKAGE when we are root.
-need() {
-    command -v "$1" >/dev/null 2>&1 && return 0
-    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
-        log "installing $2 for $1"
-        if [[ -z $apt_updated ]]; then apt-get update -qq >&2; apt_updated=1; fi
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >&2 || true
-    fi
-    command -v "$1" >/dev/null 2>&1
-}
+check_count BENCH_MIB "$mib" 16384
+check_count BENCH_RUNS "$runs" 100
 
 need gcc gcc || die "gcc is needed (apt-get install gcc)"
 need python3 python3 || die "python3 is needed (apt-get install python3)"
@@ -80,53 +66,25 @@ if [[ -z ${NC:-} ]]; then
     fi
 fi
 
-# The swnet binary: $SWNET, or the release build in .build-bench (built if missing).
-if [[ -n ${SWNET:-} ]]; then
-    [[ -x $SWNET ]] || die "SWNET=$SWNET is not an executable"
-    swnet=$SWNET
-else
-    swnet=$repo/.build-bench/release/swnet
-    if [[ ! -x $swnet ]]; then
-        command -v swift >/dev/null 2>&1 || PATH=/opt/swift/usr/bin:$PATH
-        command -v swift >/dev/null 2>&1 || die "swift is not on PATH (nor in /opt/swift/usr/bin); set SWNET"
-        log "building $swnet"
-        (cd "$repo" && swift build -c release --scratch-path .build-bench >&2)
-    fi
-fi
-swnet=$(cd "$(dirname "$swnet")" && pwd)/$(basename "$swnet")
-
-shared=${SHARED_BENCH:-$repo/../shared/bench}
-[[ -f $shared/refecho.c ]] || die "refecho.c not found in $shared (set SHARED_BENCH)"
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/swnet-bench-connect.XXXXXX")
-server_pid=
-cleanup() {
-    if [[ -n $server_pid ]]; then
-        kill "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+find_swnet
+find_shared refecho.c
+make_tmp connect
 
 log "compiling refecho"
-gcc -O2 -o "$tmp/refecho" "$shared/refecho.c"
+compile_c "$shared/refecho.c"
 
-# A free port: bind port 0 and read back what the kernel chose. Another
-# process could take it before refecho binds it; then the check below fails.
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+# A free port (free_port in lib.sh). Another process could take it before
+# refecho binds it; then the check below fails.
+port=$(free_port tcp)
 "$tmp/refecho" echo "$port" &
 server_pid=$!
+pids+=("$server_pid")
 for _ in $(seq 50); do   # up to 5 s for it to listen
     kill -0 "$server_pid" 2>/dev/null || die "refecho exited at start (port $port taken?)"
-    if python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$port" 2>/dev/null; then
-        break
-    fi
+    if probe tcp "$port"; then break; fi
     sleep 0.1
 done
-python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$port" 2>/dev/null \
-    || die "refecho does not accept on 127.0.0.1:$port"
+probe tcp "$port" || die "refecho does not accept on 127.0.0.1:$port"
 
 bytes=$((mib * 1024 * 1024))
 log "writing $mib MiB of random bytes"
@@ -161,9 +119,7 @@ cmds=(
 )
 means=()
 
-if [[ -z ${BENCH_NO_HYPERFINE:-} ]] && command -v hyperfine >/dev/null 2>&1; then
-    shell_none=()
-    if hyperfine --help 2>&1 | grep -q -- '--shell=none'; then shell_none=(-N); fi
+if use_hyperfine; then
     if ! timeout 1800 hyperfine "${shell_none[@]}" --warmup "$warmup" --runs "$runs" \
         --export-json "$tmp/connect.json" \
         -n "swnet connect (${mib} MiB)" "${cmds[0]}" \
@@ -173,11 +129,7 @@ if [[ -z ${BENCH_NO_HYPERFINE:-} ]] && command -v hyperfine >/dev/null 2>&1; the
         done
         die "hyperfine failed"
     fi
-    read -r -a means < <(python3 -c '
-import json, sys
-r = json.load(open(sys.argv[1]))["results"]
-print(r[0]["mean"], r[1]["mean"])' "$tmp/connect.json")
-    if [[ -n ${BENCH_JSON_DIR:-} ]]; then cp "$tmp/connect.json" "$BENCH_JSON_DIR/connect.json"; fi
+    read_means "$tmp/connect.json"
 else
     for i in 0 1; do
         total=0
@@ -209,5 +161,4 @@ import sys
 mib, s, n = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
 print("connect %d MiB: swnet %.3f s (%.0f MiB/s), nc %.3f s (%.0f MiB/s), ratio swnet/nc %.3f" % (mib, s, mib / s, n, mib / n, s / n))' \
     "$mib" "${means[0]}" "${means[1]}")
-echo "$summary"
-if [[ -n ${BENCH_RESULTS:-} ]]; then echo "$summary" >>"$BENCH_RESULTS"; fi
+report "$summary"

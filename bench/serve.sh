@@ -20,62 +20,31 @@
 #   BENCH_UDP_COUNT    datagrams in measure 4 (default 100000)
 #   BENCH_NO_XINETD=1  skip xinetd (it is also skipped, with the reason, when it cannot run)
 #   BENCH_SERVE_STRICT=1  exit 3 when swnet misses one of issue 3's targets
-#   SWNET          swnet binary to use (default: .build-bench/release/swnet, built if missing)
+#   SWNET          swnet binary to use (default: .build-bench/release/swnet, rebuilt every run)
 #   SHARED_BENCH   folder holding loadgen.c and refecho.c (default: ../shared/bench from the repo root)
 #   BENCH_RESULTS  file to which the summary lines are appended (used by bench/run)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$here/.." && pwd)
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$here/lib.sh"
 runs=${BENCH_SERVE_RUNS:-3}
 hold_conns=${BENCH_HOLD_CONNS:-10000}
 udp_count=${BENCH_UDP_COUNT:-100000}
-[[ $runs =~ ^[1-9][0-9]*$ && $runs -le 50 ]] || { echo "serve.sh: BENCH_SERVE_RUNS must be 1..50, not '$runs'" >&2; exit 2; }
-[[ $hold_conns =~ ^[1-9][0-9]*$ && $hold_conns -le 100000 ]] || { echo "serve.sh: BENCH_HOLD_CONNS must be 1..100000, not '$hold_conns'" >&2; exit 2; }
-[[ $udp_count =~ ^[1-9][0-9]*$ && $udp_count -le 10000000 ]] || { echo "serve.sh: BENCH_UDP_COUNT must be 1..10000000, not '$udp_count'" >&2; exit 2; }
+check_count BENCH_SERVE_RUNS "$runs" 50
+check_count BENCH_HOLD_CONNS "$hold_conns" 100000
+check_count BENCH_UDP_COUNT "$udp_count" 10000000
 
 # issue 3's targets
 target_ratio=0.9     # daytime conn/s and echo throughput, swnet / C
 target_rss_kib=32768 # swnet's peak resident memory while holding the connections
 
-die() { echo "serve.sh: $*" >&2; exit 1; }
-log() { echo "== $*" >&2; }
-
-apt_updated=
-# need CMD PACKAGE: make sure CMD is there, installing PACKAGE when we are root.
-need() {
-    command -v "$1" >/dev/null 2>&1 && return 0
-    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
-        log "installing $2 for $1"
-        if [[ -z $apt_updated ]]; then apt-get update -qq >&2; apt_updated=1; fi
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >&2 || true
-    fi
-    command -v "$1" >/dev/null 2>&1
-}
-
 need gcc gcc || die "gcc is needed (apt-get install gcc)"
 need python3 python3 || die "python3 is needed (apt-get install python3)"
 need timeout coreutils || die "timeout is needed (coreutils)"
 
-# The swnet binary: $SWNET, or the release build in .build-bench (built if missing).
-if [[ -n ${SWNET:-} ]]; then
-    [[ -x $SWNET ]] || die "SWNET=$SWNET is not an executable"
-    swnet=$SWNET
-else
-    swnet=$repo/.build-bench/release/swnet
-    if [[ ! -x $swnet ]]; then
-        command -v swift >/dev/null 2>&1 || PATH=/opt/swift/usr/bin:$PATH
-        command -v swift >/dev/null 2>&1 || die "swift is not on PATH (nor in /opt/swift/usr/bin); set SWNET"
-        log "building $swnet"
-        (cd "$repo" && swift build -c release --scratch-path .build-bench >&2)
-    fi
-fi
-swnet=$(cd "$(dirname "$swnet")" && pwd)/$(basename "$swnet")
-
-shared=${SHARED_BENCH:-$repo/../shared/bench}
-for f in loadgen.c refecho.c; do
-    [[ -f $shared/$f ]] || die "$f not found in $shared (set SHARED_BENCH)"
-done
+find_swnet
+find_shared loadgen.c refecho.c
 
 # Open files: loadgen holds hold_conns sockets and so does the server; both
 # inherit this limit (swnet raises its own soft limit to the hard one anyway).
@@ -85,58 +54,11 @@ if [[ $nofile != unlimited ]] && ((nofile < hold_conns + 64)); then
     die "open-files limit is $nofile (hard $(ulimit -Hn)); holding $hold_conns connections needs $((hold_conns + 64)): lower BENCH_HOLD_CONNS or raise the hard limit"
 fi
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/swnet-bench-serve.XXXXXX")
-pids=()
-# stop_pid PID: SIGTERM, up to 5 s to exit (swnet's --grace is 2 s), then SIGKILL.
-stop_pid() {
-    local pid=$1 i
-    kill "$pid" 2>/dev/null || true
-    for ((i = 0; i < 50; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    local kept=() p
-    for p in "${pids[@]}"; do [[ $p == "$pid" ]] || kept+=("$p"); done
-    pids=("${kept[@]}")
-}
-cleanup() {
-    local pid
-    for pid in "${pids[@]}"; do stop_pid "$pid"; done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+make_tmp serve
 
 log "compiling loadgen, refecho and refudp"
-gcc -O2 -o "$tmp/loadgen" "$shared/loadgen.c"
-gcc -O2 -o "$tmp/refecho" "$shared/refecho.c"
-gcc -O2 -o "$tmp/refudp" "$here/refudp.c"
+compile_c "$shared/loadgen.c" "$shared/refecho.c" "$here/refudp.c"
 loadgen=$tmp/loadgen
-
-# free_port tcp|udp: bind port 0 on 127.0.0.1 and print what the kernel chose.
-# Another process could take it before our server binds it; the server's
-# readiness check then fails.
-free_port() {
-    python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM if sys.argv[1] == "tcp" else socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()' "$1"
-}
-
-# probe tcp|udp PORT: one connection (TCP) or one echoed datagram (UDP) within a second.
-probe() {
-    python3 -c '
-import socket, sys
-port = int(sys.argv[2])
-if sys.argv[1] == "tcp":
-    socket.create_connection(("127.0.0.1", port), 1).close()
-else:
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(1)
-    s.connect(("127.0.0.1", port)); s.send(b"probe")
-    assert s.recv(64) == b"probe"' "$1" "$2" 2>/dev/null
-}
 
 # wait_ready NAME PID tcp|udp PORT: up to 10 s for the server to answer.
 wait_ready() {
@@ -402,8 +324,7 @@ summary=(
     "serve hold $hold_conns echo conns: swnet answered ${med[held,swnet]} (fewest in a run: $all_held), peak RSS median $(awk -v k="${med[rss,swnet]}" 'BEGIN {printf "%.1f", k / 1024}') MiB, max ${med[rssmax,swnet]} MiB; C answered ${med[held,C]}, peak RSS $(awk -v k="${med[rss,C]}" 'BEGIN {printf "%.1f", k / 1024}') MiB (target all answered, < 32 MiB: $([[ $all_held == "$hold_conns" ]] && meets "$max_kib" '<' "$target_rss_kib" || echo MISSED))"
     "serve udp echo round trips/s: swnet ${med[udp,swnet]}, C (refudp) ${med[udp,C]}, ratio swnet/C $r_udp${xinetd_udp:+; $xinetd_udp}"
 )
-printf '%s\n' "${summary[@]}"
-if [[ -n ${BENCH_RESULTS:-} ]]; then printf '%s\n' "${summary[@]}" >>"$BENCH_RESULTS"; fi
+report "${summary[@]}"
 
 if ((${#failures[@]} > 0)); then
     echo "serve.sh: ${#failures[@]} loadgen runs failed (not every exchange answered):" >&2
