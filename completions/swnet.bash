@@ -68,6 +68,17 @@ _swnet() {
         http-get)
             ;;
         ftp-list)
+            options+=" --user -u --password-file --netrc --netrc-file --active --tls --method --names --raw --sort --insecure -k --cacert --connect-timeout --max-time"
+            case $prev in
+                -u|--user) return ;;
+                --password-file) _swnet_files "$cur"; return ;;
+                --netrc-file) _swnet_files "$cur"; return ;;
+                --method) _swnet_words "auto mlsd list" "$cur"; return ;;
+                --sort) _swnet_words "name time size none" "$cur"; return ;;
+                --cacert) _swnet_files "$cur"; return ;;
+                --connect-timeout) return ;;
+                --max-time) return ;;
+            esac
             ;;
         smtp-send)
             ;;
