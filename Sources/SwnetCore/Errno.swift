@@ -16,11 +16,7 @@ public struct Errno: Error, Equatable, Sendable, CustomStringConvertible {
     /// "connection refused". The corresponding C function is `strerror`.
     public var description: String {
         guard let text = strerror(rawValue) else { return "error \(rawValue)" }
-        var message = String(cString: text)
-        if let first = message.first, first.isUppercase, message.dropFirst().first?.isLowercase ?? true {
-            message = first.lowercased() + message.dropFirst()
-        }
-        return message
+        return String(cString: text).asReason
     }
 
     /// ECONNREFUSED: a host answered that nothing listens there.

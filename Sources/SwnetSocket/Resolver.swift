@@ -22,7 +22,7 @@ public enum Resolver {
         var list: UnsafeMutablePointer<addrinfo>?
         let status = getaddrinfo(host, nil, &hints, &list)
         guard status == 0 else {
-            throw SwnetError(.resolve, lowercasedFirst(String(cString: gai_strerror(status)))).adding("resolve \(host)")
+            throw SwnetError(.resolve, String(cString: gai_strerror(status)).asReason).adding("resolve \(host)")
         }
         defer { freeaddrinfo(list) }
 
@@ -48,10 +48,5 @@ public enum Resolver {
         }
         let port = try portText.map { try Endpoint.port($0, for: transport) } ?? 0
         return try resolve(host, port: port, family: family, transport: transport)[0]
-    }
-
-    private static func lowercasedFirst(_ text: String) -> String {
-        guard let first = text.first else { return text }
-        return first.lowercased() + text.dropFirst()
     }
 }

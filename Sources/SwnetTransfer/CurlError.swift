@@ -10,7 +10,7 @@ extension SwnetError {
     public init(curl code: CURLcode, detail: String) {
         let summary = String(cString: curl_easy_strerror(code))
         let reason = detail.isEmpty ? summary : detail
-        self.init(SwnetError.exitCode(for: code), reason.prefix(1).lowercased() + reason.dropFirst())
+        self.init(SwnetError.exitCode(for: code), reason.asReason)
     }
 
     static func exitCode(for code: CURLcode) -> ExitCode {
