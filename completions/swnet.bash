@@ -81,6 +81,28 @@ _swnet() {
             esac
             ;;
         smtp-send)
+            options+=" --server -s --from -f --to -t --cc --bcc --subject --body --body-file --attach --header -H --message-file --starttls --user -u --password-file --auth --helo --dry-run --insecure -k --cacert --connect-timeout --max-time"
+            case $prev in
+                -s|--server) _swnet_hosts "$cur"; return ;;
+                -f|--from) return ;;
+                -t|--to) return ;;
+                --cc) return ;;
+                --bcc) return ;;
+                --subject) return ;;
+                --body) return ;;
+                --body-file) _swnet_files "$cur"; return ;;
+                --attach) _swnet_files "$cur"; return ;;
+                -H|--header) return ;;
+                --message-file) _swnet_files "$cur"; return ;;
+                --starttls) _swnet_words "require try off" "$cur"; return ;;
+                -u|--user) return ;;
+                --password-file) _swnet_files "$cur"; return ;;
+                --auth) _swnet_words "any plain login cram-md5" "$cur"; return ;;
+                --helo) return ;;
+                --cacert) _swnet_files "$cur"; return ;;
+                --connect-timeout) return ;;
+                --max-time) return ;;
+            esac
             ;;
         completion)
             ;;
