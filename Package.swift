@@ -10,9 +10,10 @@ let package = Package(
     targets: [
         // Exposes epoll and the socket headers that Swift's Glibc module leaves out.
         .target(name: "CSwnetLinux"),
-        // Typed wrappers around libcurl's variadic setopt and getinfo
-        // (Debian: libcurl4-openssl-dev).
-        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        // Typed wrappers around libcurl's variadic setopt and getinfo, and
+        // libcurl loaded on first use (Debian: libcurl4-openssl-dev for the
+        // headers, libcurl4 at run time).
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("dl")]),
         // Errors and exit codes, durations and sizes, output (text and JSON), the terminal.
         .target(name: "SwnetCore"),
         // Our own POSIX/epoll socket layer: syscalls, addresses, resolver, event loop, relay.

@@ -1,0 +1,65 @@
+// libcurl is loaded when a transfer command first needs it, not when swnet
+// starts: linking it would make every run, `swnet --version` and
+// `swnet serve` included, load libcurl and its dozens of libraries.
+//
+// Each libcurl function swnet calls is defined here under its own name and
+// forwards to the real one, looked up once with dlsym.
+#include "CCurl.h"
+
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+void *swnet_curl_symbol(const char *name) {
+    static void *library;
+    if (!library) {
+        library = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+        if (!library) {
+            fprintf(stderr, "swnet: cannot load libcurl: %s (the Debian package is libcurl4)\n", dlerror());
+            _exit(10);
+        }
+    }
+    void *function = dlsym(library, name);
+    if (!function) {
+        fprintf(stderr, "swnet: the installed libcurl has no %s: it is too old\n", name);
+        _exit(10);
+    }
+    return function;
+}
+
+#define FORWARD(result, name, parameters, arguments)                     \
+    result name parameters {                                             \
+        static result(*real) parameters;                                 \
+        if (!real) real = (result(*) parameters)swnet_curl_symbol(#name); \
+        return real arguments;                                           \
+    }
+
+#define FORWARD_VOID(name, parameters, arguments)                        \
+    void name parameters {                                               \
+        static void(*real) parameters;                                   \
+        if (!real) real = (void(*) parameters)swnet_curl_symbol(#name);  \
+        real arguments;                                                  \
+    }
+
+FORWARD(CURLcode, curl_global_init, (long flags), (flags))
+FORWARD(char *, curl_version, (void), ())
+FORWARD(CURL *, curl_easy_init, (void), ())
+FORWARD_VOID(curl_easy_cleanup, (CURL *handle), (handle))
+FORWARD(CURLcode, curl_easy_perform, (CURL *handle), (handle))
+FORWARD(const char *, curl_easy_strerror, (CURLcode code), (code))
+FORWARD(struct curl_slist *, curl_slist_append, (struct curl_slist *list, const char *text), (list, text))
+FORWARD_VOID(curl_slist_free_all, (struct curl_slist *list), (list))
+FORWARD(CURLM *, curl_multi_init, (void), ())
+FORWARD(CURLMcode, curl_multi_cleanup, (CURLM *multi), (multi))
+FORWARD(CURLMcode, curl_multi_add_handle, (CURLM *multi, CURL *handle), (multi, handle))
+FORWARD(CURLMcode, curl_multi_remove_handle, (CURLM *multi, CURL *handle), (multi, handle))
+FORWARD(CURLMcode, curl_multi_perform, (CURLM *multi, int *running), (multi, running))
+FORWARD(CURLMcode, curl_multi_poll,
+        (CURLM *multi, struct curl_waitfd extra[], unsigned int count, int timeout, int *ready),
+        (multi, extra, count, timeout, ready))
+FORWARD(CURLMsg *, curl_multi_info_read, (CURLM *multi, int *queued), (multi, queued))
+FORWARD(const char *, curl_multi_strerror, (CURLMcode code), (code))
+FORWARD(CURLSH *, curl_share_init, (void), ())
+FORWARD(CURLSHcode, curl_share_cleanup, (CURLSH *share), (share))
+FORWARD(const char *, curl_share_strerror, (CURLSHcode code), (code))
