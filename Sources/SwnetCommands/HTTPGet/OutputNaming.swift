@@ -1,0 +1,107 @@
+import SwnetCore
+
+/// Where one URL's body goes.
+enum BodyDestination: Equatable {
+    case stdout
+    case file(String)
+    /// `--json` without `-o`: stdout is the report's, and the body goes nowhere.
+    case nowhere
+
+    var path: String? {
+        if case .file(let path) = self { return path }
+        return nil
+    }
+}
+
+/// Pairs URLs with their destinations: `-o FILE` in order, `-O` names taken
+/// from the URL, `--output-dir DIR` in front of relative names.
+enum OutputNaming {
+    /// The destination of each URL, in order.
+    ///
+    /// The first `-o` goes with the first URL, the second with the second,
+    /// and so on (`-o -` is stdout); URLs left over are named by `-O`, else
+    /// go to stdout one after another (with `--json`, nowhere). Two URLs
+    /// that would write one file are refused (a device under /dev excepted):
+    /// the second would replace the first, or parallel transfers mix their bytes.
+    static func destinations(urls: [String], outputs: [String], remoteName: Bool, directory: String?,
+                             json: Bool) throws -> [BodyDestination] {
+        if outputs.count > urls.count {
+            throw SwnetError.usage("\(outputs.count) -o/--output for \(urls.count) URL\(urls.count == 1 ? "" : "s"): give one -o per URL, in order")
+        }
+        var destinations: [BodyDestination] = []
+        var seen: Set<String> = []
+        for (index, url) in urls.enumerated() {
+            let destination: BodyDestination
+            if index < outputs.count {
+                destination = outputs[index] == "-" ? .stdout : .file(place(outputs[index], in: directory))
+            } else if remoteName {
+                destination = .file(place(try self.remoteName(of: url), in: directory))
+            } else {
+                destination = json ? .nowhere : .stdout
+            }
+            // A device (`-o /dev/null` for every URL) takes any number of bodies.
+            if let path = destination.path, !path.hasPrefix("/dev/"), !seen.insert(path).inserted {
+                throw SwnetError.usage("two URLs would write to \(path): give each its own -o")
+            }
+            destinations.append(destination)
+        }
+        return destinations
+    }
+
+    /// `-O`'s file name: the last segment of the URL's path, percent-decoded.
+    /// A name that is empty (`http://host/dir/`), `.` or `..`, starts with a
+    /// dot (it could replace `.bashrc`), or would leave the folder (an
+    /// encoded `/`) or hold control characters is refused, and `-o` suggested.
+    static func remoteName(of url: String) throws -> String {
+        let path = URLParts(url).path
+        let segment = path.split(separator: "/", omittingEmptySubsequences: false).last ?? ""
+        let name = percentDecoded(segment)
+        if name.isEmpty {
+            throw SwnetError.usage("\(url): no file name in the URL for -O (its path ends in '/'): give -o FILE")
+        }
+        let unsafe = name.hasPrefix(".") || name.contains("/") || name.contains("\\")
+            || name.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
+        if unsafe {
+            throw SwnetError.usage("\(url): unsafe file name '\(printable(name))' for -O: give -o FILE")
+        }
+        return name
+    }
+
+    /// `FILE` placed in `directory` unless it is absolute.
+    static func place(_ file: String, in directory: String?) -> String {
+        guard let directory, !file.hasPrefix("/") else { return file }
+        return directory.hasSuffix("/") ? directory + file : directory + "/" + file
+    }
+
+    /// `%41` becomes `A`; a `%` not followed by two hex digits stays as it is.
+    static func percentDecoded(_ text: Substring) -> String {
+        var bytes: [UInt8] = []
+        let utf8 = Array(text.utf8)
+        var index = 0
+        while index < utf8.count {
+            if utf8[index] == UInt8(ascii: "%"), index + 2 < utf8.count,
+               let high = hexValue(utf8[index + 1]), let low = hexValue(utf8[index + 2]) {
+                bytes.append(high << 4 | low)
+                index += 3
+            } else {
+                bytes.append(utf8[index])
+                index += 1
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+
+    /// A name as an error message may show it: control characters escaped.
+    private static func printable(_ name: String) -> String {
+        String(name.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "?" : Character($0) })
+    }
+}
