@@ -66,6 +66,22 @@ _swnet() {
             esac
             ;;
         http-get)
+            options+=" --output -o --remote-name -O --output-dir --continue -C --include -i --head -I --header -H --user-agent -A --user -u --no-follow --max-redirs --no-fail --retry --retry-delay --parallel --idle-timeout --no-progress --insecure -k --cacert --connect-timeout --max-time"
+            case $prev in
+                -o|--output) _swnet_files "$cur"; return ;;
+                --output-dir) _swnet_files "$cur"; return ;;
+                -H|--header) return ;;
+                -A|--user-agent) return ;;
+                -u|--user) return ;;
+                --max-redirs) return ;;
+                --retry) return ;;
+                --retry-delay) return ;;
+                --parallel) return ;;
+                --idle-timeout) return ;;
+                --cacert) _swnet_files "$cur"; return ;;
+                --connect-timeout) return ;;
+                --max-time) return ;;
+            esac
             ;;
         ftp-list)
             options+=" --user -u --password-file --netrc --netrc-file --active --tls --method --names --raw --sort --insecure -k --cacert --connect-timeout --max-time"
