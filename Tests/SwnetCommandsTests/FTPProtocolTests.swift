@@ -45,12 +45,6 @@ final class FTPProtocolTests: XCTestCase {
         }
     }
 
-    func testPercentDecoding() {
-        XCTAssertEqual(FTPURL.percentDecoded("a%20b%3a%C3%A9"), "a b:é")
-        XCTAssertEqual(FTPURL.percentDecoded("100%"), "100%")
-        XCTAssertEqual(FTPURL.percentDecoded("%zz"), "%zz")
-    }
-
     // MARK: Replies
 
     func replies(_ text: String, chunk: Int = 1000) -> FTPReplies {

@@ -1,4 +1,5 @@
 import SwnetCore
+import SwnetTransfer
 
 /// The URL ftp-list takes: `ftp://[USER[:PASS]@]HOST[:PORT]/PATH/`, or
 /// `ftps://` for implicit TLS. Without a scheme it is `ftp://`.
@@ -36,10 +37,10 @@ struct FTPURL: Equatable, Sendable {
             let userInfo = authority[..<at]
             authority = authority[authority.index(after: at)...]
             if let colon = userInfo.firstIndex(of: ":") {
-                user = FTPURL.percentDecoded(userInfo[..<colon])
-                password = FTPURL.percentDecoded(userInfo[userInfo.index(after: colon)...])
+                user = PercentEncoding.decoded(userInfo[..<colon])
+                password = PercentEncoding.decoded(userInfo[userInfo.index(after: colon)...])
             } else {
-                user = FTPURL.percentDecoded(userInfo)
+                user = PercentEncoding.decoded(userInfo)
                 password = nil
             }
         } else {
@@ -77,30 +78,5 @@ struct FTPURL: Equatable, Sendable {
     /// For messages, with the user who logs in (which `-u` may have set).
     func display(user: String?) -> String {
         "\(scheme)://" + (user.map { "\($0)@" } ?? "") + authority + path
-    }
-
-    /// `%40` as `@`; a `%` not followed by two hex digits stays as it is.
-    static func percentDecoded(_ text: Substring) -> String {
-        var bytes: [UInt8] = []
-        var utf8 = Array(text.utf8)[...]
-        while let byte = utf8.popFirst() {
-            if byte == UInt8(ascii: "%"), utf8.count >= 2, let high = hexValue(utf8[utf8.startIndex]),
-               let low = hexValue(utf8[utf8.startIndex + 1]) {
-                bytes.append(high << 4 | low)
-                utf8 = utf8.dropFirst(2)
-            } else {
-                bytes.append(byte)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
-        default: return nil
-        }
     }
 }

@@ -1,4 +1,5 @@
 import SwnetCore
+import SwnetTransfer
 
 /// Where one URL's body goes.
 enum BodyDestination: Equatable {
@@ -55,7 +56,7 @@ enum OutputNaming {
     static func remoteName(of url: String) throws -> String {
         let path = URLParts(url).path
         let segment = path.split(separator: "/", omittingEmptySubsequences: false).last ?? ""
-        let name = percentDecoded(segment)
+        let name = PercentEncoding.decoded(segment)
         if name.isEmpty {
             throw SwnetError.usage("\(url): no file name in the URL for -O (its path ends in '/'): give -o FILE")
         }
@@ -71,33 +72,6 @@ enum OutputNaming {
     static func place(_ file: String, in directory: String?) -> String {
         guard let directory, !file.hasPrefix("/") else { return file }
         return directory.hasSuffix("/") ? directory + file : directory + "/" + file
-    }
-
-    /// `%41` becomes `A`; a `%` not followed by two hex digits stays as it is.
-    static func percentDecoded(_ text: Substring) -> String {
-        var bytes: [UInt8] = []
-        let utf8 = Array(text.utf8)
-        var index = 0
-        while index < utf8.count {
-            if utf8[index] == UInt8(ascii: "%"), index + 2 < utf8.count,
-               let high = hexValue(utf8[index + 1]), let low = hexValue(utf8[index + 2]) {
-                bytes.append(high << 4 | low)
-                index += 3
-            } else {
-                bytes.append(utf8[index])
-                index += 1
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
-        default: return nil
-        }
     }
 
     /// A name as an error message may show it: control characters escaped.
