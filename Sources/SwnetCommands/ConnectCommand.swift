@@ -64,6 +64,9 @@ enum ConnectCommand: Command {
         options.totalTimeout = invocation.duration("timeout")
         options.preset = invocation.text("send").map { Array($0.utf8) }
         options.discardReceived = console.json
+        if console.verbosity >= 2 && !console.quiet {
+            options.trace = { sent, bytes in console.err.write(DataTrace.lines(bytes, prefix: sent ? "> " : "< ")) }
+        }
         if transport == .udp {
             options.datagrams = true
             options.linger = options.idleTimeout ?? .seconds(2)

@@ -30,6 +30,8 @@ public struct RelayOptions {
     public var datagrams = false
     /// Each direction's buffer; also the largest datagram.
     public var bufferSize = 64 * 1024
+    /// Sees every chunk sent (true) or received (false), for `-vv`.
+    public var trace: ((_ sent: Bool, UnsafeRawBufferPointer) -> Void)?
 
     public init() {}
 }
@@ -169,6 +171,7 @@ public final class Relay {
     private func writeNetwork() throws {
         guard !upstream.isEmpty else { return }
         guard case .done(let count) = try SwnetError.context(peer, { try Descriptor.write(socket, from: upstream.pending) }) else { return }
+        options.trace?(true, UnsafeRawBufferPointer(rebasing: upstream.pending[..<count]))
         upstream.consumed(count)                                // upstream -> net-out
         sent += count
         touch()
@@ -184,6 +187,7 @@ public final class Relay {
         }
         received += count
         touch()
+        options.trace?(false, UnsafeRawBufferPointer(rebasing: target[..<count]))
         if output == nil { return }                             // counted, not kept
         downstream.appended(count)                              // net-in -> downstream
         try writeOutput()                                       // most writes succeed at once: no wait for EPOLLOUT

@@ -116,6 +116,15 @@ final class ConnectTests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("sent 3 bytes, received 3 bytes"), result.stderr)
     }
 
+    func testDoubleVerboseShowsTheDataBothWays() throws {
+        let port = try echoServer()
+        let result = try Harness.swnet(["-vv", "connect", "127.0.0.1:\(port)"], stdin: Data("hi\r\n\u{1}".utf8))
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("> hi\\x0d\n> \\x01\n"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("< hi\\x0d\n< \\x01\n"), result.stderr)
+        XCTAssertEqual(result.text, "hi\r\n\u{1}")
+    }
+
     func testJSONSummaryAndNoDataOnStdout() throws {
         let port = try echoServer()
         let result = try Harness.swnet(["connect", "--json", "127.0.0.1:\(port)"], stdin: Data("hello".utf8))
