@@ -95,7 +95,7 @@ complete -c swnet -n '__fish_seen_subcommand_from smtp-send' -l body -x -d 'The 
 complete -c swnet -n '__fish_seen_subcommand_from smtp-send' -l body-file -r -F -d 'Read the text from FILE, \'-\' for stdin'
 complete -c swnet -n '__fish_seen_subcommand_from smtp-send' -l attach -r -F -d 'Attach FILE, base64, its type guessed from its extension (repeatable)'
 complete -c swnet -n '__fish_seen_subcommand_from smtp-send' -s H -l header -x -d 'Add \'Name: value\', or replace the field swnet makes of that name (Subject, Message-ID, From, ...); Content-Type sets the text\'s type, such as text/html'
-complete -c swnet -n '__fish_seen_subcommand_from smtp-send' -l message-file -r -F -d 'Send FILE, a ready RFC 5322 message, as it is (only bare LF becomes CRLF); the recipients still come from --to, --cc and --bcc'
+complete -c swnet -n '__fish_seen_subcommand_from smtp-send' -l message-file -r -F -d 'Send FILE, a ready RFC 5322 message, as it is (only line ends change: a bare LF or CR becomes CRLF); the recipients still come from --to, --cc and --bcc'
 complete -c swnet -n '__fish_seen_subcommand_from smtp-send' -l starttls -x -a 'require try off' -d 'STARTTLS: require it (exit 6 when the server cannot), try it when offered, or never; smtps:// is TLS throughout'
 complete -c swnet -n '__fish_seen_subcommand_from smtp-send' -s u -l user -x -d 'Log in (AUTH) as USER, the password from --password-file, SWNET_PASSWORD or a prompt on the terminal (USER:PASS works, but ps shows it)'
 complete -c swnet -n '__fish_seen_subcommand_from smtp-send' -l password-file -r -F -d 'Read the password for --user from the first line of FILE'

@@ -66,10 +66,10 @@ extension SwnetError {
 extension String {
     /// A message from a library ("Connection refused", "SSL certificate
     /// problem") made to read well after a colon: the first letter lowered,
-    /// unless the first word is an acronym.
+    /// unless the first word is a name with capitals inside (SSL, OpenSSL).
     public var asReason: String {
         guard let first = first, first.isUppercase else { return self }
-        if let second = dropFirst().first, second.isUppercase { return self }
+        if prefix(while: { $0 != " " }).dropFirst().contains(where: \.isUppercase) { return self }
         return first.lowercased() + dropFirst()
     }
 }

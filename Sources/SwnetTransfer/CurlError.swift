@@ -9,7 +9,9 @@ extension SwnetError {
     /// ("Failed to connect to 127.0.0.1 port 9: Connection refused").
     public init(curl code: CURLcode, detail: String) {
         let summary = String(cString: curl_easy_strerror(code))
-        let reason = detail.isEmpty ? summary : detail
+        // libcurl keeps its first message; in active FTP that is a harmless
+        // note made before the real failure, so the code's own words serve better.
+        let reason = detail.isEmpty || code == CURLE_FTP_ACCEPT_TIMEOUT ? summary : detail
         self.init(SwnetError.exitCode(for: code), reason.asReason)
     }
 
@@ -21,12 +23,12 @@ extension SwnetError {
             return .resolve
         case CURLE_COULDNT_CONNECT:
             return .unreachable
-        case CURLE_OPERATION_TIMEDOUT:
+        case CURLE_OPERATION_TIMEDOUT, CURLE_FTP_ACCEPT_TIMEOUT:
             return .timeout
         case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER,
              CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ENGINE_NOTFOUND, CURLE_SSL_ENGINE_SETFAILED, CURLE_SSL_SHUTDOWN_FAILED,
              CURLE_SSL_CRL_BADFILE, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_INVALIDCERTSTATUS,
-             CURLE_USE_SSL_FAILED:
+             CURLE_USE_SSL_FAILED, CURLE_SSL_CLIENTCERT:
             return .tls
         case CURLE_LOGIN_DENIED, CURLE_AUTH_ERROR:
             return .auth

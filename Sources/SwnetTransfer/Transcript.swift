@@ -25,9 +25,41 @@ public final class Transcript {
         for line in text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
             let line = line.hasSuffix("\r") ? line.dropLast() : line
             if line.isEmpty { continue }
-            let shown = type == CURLINFO_HEADER_OUT ? redacted(String(line)) : String(line)
+            let shown = type == CURLINFO_HEADER_OUT ? redacted(String(line)) : type == CURLINFO_TEXT ? redactedNote(String(line)) : String(line)
             console.err.write(prefix + shown + "\n")
         }
+    }
+
+    /// One of libcurl's own notes as it may be shown: it quotes proxy URLs
+    /// with their passwords, and HTTP/2 request headers as `h2h3 [name: value]`.
+    func redactedNote(_ line: String) -> String {
+        var line = Transcript.withoutURLPasswords(line)
+        if let open = line.firstRange(of: "h2h3 [") {
+            let header = String(line[open.upperBound...])
+            let lower = header.lowercased()
+            for name in Transcript.secretHeaders where lower.hasPrefix(name) {
+                line = line[..<open.upperBound] + header.prefix(name.count) + " [redacted]]"
+            }
+        }
+        return line
+    }
+
+    static let secretHeaders = ["authorization:", "proxy-authorization:", "cookie:"]
+
+    /// `scheme://user:secret@host` becomes `scheme://user:[redacted]@host`.
+    static func withoutURLPasswords(_ text: String) -> String {
+        var result = ""
+        var rest = Substring(text)
+        while let scheme = rest.firstRange(of: "://") {
+            result += rest[..<scheme.upperBound]
+            rest = rest[scheme.upperBound...]
+            let authority = rest.prefix { $0 != "/" && $0 != " " && $0 != "'" && $0 != "\"" }
+            if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
+                result += rest[..<colon] + ":[redacted]"
+                rest = rest[at...]
+            }
+        }
+        return result + rest
     }
 
     /// The line as it may be shown.
@@ -37,7 +69,7 @@ public final class Transcript {
             return "[redacted]"
         }
         let lower = line.lowercased()
-        for header in ["authorization:", "proxy-authorization:", "cookie:"] where lower.hasPrefix(header) {
+        for header in Transcript.secretHeaders where lower.hasPrefix(header) {
             return line.prefix(header.count) + " [redacted]"
         }
         if lower.hasPrefix("pass ") { return "PASS [redacted]" }

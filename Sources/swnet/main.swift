@@ -11,4 +11,12 @@ for fd: Int32 in 0...2 where fcntl(fd, F_GETFD) == -1 {
 // A vanished reader must be an EPIPE error we report, not a silent death.
 signal(SIGPIPE, SIG_IGN)
 swnet_exit_on_interrupt(130)
-exit(Entry.run(Array(CommandLine.arguments.dropFirst())))
+
+let arguments = CommandLine.arguments
+// Copied above; now out of sight of `ps`.
+for secret in PasswordArguments.secrets(in: arguments) {
+    if let argument = CommandLine.unsafeArgv[secret.index] {
+        memset(argument + secret.offset, Int32(UInt8(ascii: "*")), secret.length)
+    }
+}
+exit(Entry.run(Array(arguments.dropFirst())))

@@ -169,7 +169,9 @@ final class HTTPFailureTests: HTTPTestCase {
         let time = try XCTUnwrap(json["time"] as? [String: Any])
         XCTAssertNotNil(time["tls"] as? Double, "the handshake is timed: \(time)")
 
+        // A file that cannot be read is a local error (exit 10), named in the message.
         let missingCA = try get(["--cacert", path("no-such.pem"), url])
-        XCTAssertEqual(missingCA.status, 6, missingCA.stderr)
+        XCTAssertEqual(missingCA.status, 10, missingCA.stderr)
+        XCTAssertTrue(missingCA.stderr.contains("no-such.pem: cannot read the CA certificates (--cacert)"), missingCA.stderr)
     }
 }

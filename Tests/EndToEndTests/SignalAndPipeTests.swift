@@ -42,4 +42,32 @@ final class SignalAndPipeTests: XCTestCase {
         let message = try String(contentsOfFile: "/tmp/swnet-epipe.err", encoding: .utf8)
         XCTAssertEqual(message, "swnet: connect: stdout: write: broken pipe\n")
     }
+
+    func testPasswordsOnTheCommandLineAreHiddenFromPs() throws {
+        let port = Harness.freePort()
+        peers.append(try Peer.tcp(port: port, exec: "sleep 3"))
+        let process = Process()
+        process.executableURL = Harness.binary
+        process.arguments = ["http-get", "--max-time", "3s", "-u", "anna:TopSecret", "http://carl:Hidden1@127.0.0.1:\(port)/"]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer {
+            if process.isRunning { kill(process.processIdentifier, SIGTERM) }
+            process.waitUntilExit()
+        }
+        var commandLine = ""
+        for _ in 0..<50 where !commandLine.contains("http-get") {
+            Thread.sleep(forTimeInterval: 0.05)
+            let data = FileManager.default.contents(atPath: "/proc/\(process.processIdentifier)/cmdline") ?? Data()
+            commandLine = String(decoding: data.map { $0 == 0 ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
+        }
+        Thread.sleep(forTimeInterval: 0.3)  // past the start, where the arguments are overwritten
+        let data = FileManager.default.contents(atPath: "/proc/\(process.processIdentifier)/cmdline") ?? Data()
+        commandLine = String(decoding: data.map { $0 == 0 ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
+        XCTAssertTrue(commandLine.contains("-u anna:*********"), commandLine)
+        XCTAssertTrue(commandLine.contains("http://carl:*******@127.0.0.1"), commandLine)
+        XCTAssertFalse(commandLine.contains("TopSecret") || commandLine.contains("Hidden1"), commandLine)
+    }
 }

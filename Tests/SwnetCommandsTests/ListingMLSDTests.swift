@@ -7,6 +7,15 @@ final class ListingMLSDTests: XCTestCase {
         try XCTUnwrap(MLSDParser.parse(line), "not understood: \(line)", file: file, line: number)
     }
 
+    func testLinkTargetWithASpaceKeepsTheFactsApartFromTheName() throws {
+        let entry = try parse("type=OS.unix=slink:file one.txt;size=12;modify=20240517150405;unix.mode=0777; my link")
+        XCTAssertEqual(entry.name, "my link")
+        XCTAssertEqual(entry.kind, .link)
+        XCTAssertEqual(entry.target, "file one.txt")
+        XCTAssertEqual(entry.size, 12)
+        XCTAssertEqual(entry.modified?.rfc3339, "2024-05-17T15:04:05Z")
+    }
+
     func testFileWithAllFacts() throws {
         let entry = try parse("type=file;size=1024;modify=20240517150405;perm=adfrw;unix.mode=0644; notes.txt")
         XCTAssertEqual(entry.name, "notes.txt")

@@ -20,6 +20,21 @@ final class TranscriptTests: XCTestCase {
         XCTAssertEqual(text, "> GET / HTTP/1.1\n> Host: x\n< HTTP/1.1 200 OK\n* Connected\n")
     }
 
+    func testLibcurlNotesAreRedactedToo() {
+        let text = record([
+            (CURLINFO_TEXT, "h2h3 [authorization: Basic YW5uYTpUb3BTZWNyZXQ5OQ==]\n"),
+            (CURLINFO_TEXT, "h2h3 [cookie: sid=abcdef]\n"),
+            (CURLINFO_TEXT, "h2h3 [user-agent: swnet/0.1.0]\n"),
+            (CURLINFO_TEXT, "Uses proxy env variable http_proxy == 'http://puser:ProxyPass123@127.0.0.1:1/'\n"),
+        ])
+        XCTAssertFalse(text.contains("YW5uYTpUb3BTZWNyZXQ5OQ"), text)
+        XCTAssertFalse(text.contains("abcdef"), text)
+        XCTAssertFalse(text.contains("ProxyPass123"), text)
+        XCTAssertTrue(text.contains("* h2h3 [authorization: [redacted]]\n"), text)
+        XCTAssertTrue(text.contains("* h2h3 [user-agent: swnet/0.1.0]\n"), text)
+        XCTAssertTrue(text.contains("'http://puser:[redacted]@127.0.0.1:1/'"), text)
+    }
+
     func testCredentialsAreRedacted() {
         let text = record([
             (CURLINFO_HEADER_OUT, "GET / HTTP/1.1\r\nAuthorization: Basic dXNlcjpwYXNz\r\n\r\n"),

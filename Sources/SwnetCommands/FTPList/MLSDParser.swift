@@ -13,11 +13,14 @@
 enum MLSDParser {
     /// The entry on `line`, or nil when the line is not facts and a name.
     static func parse(_ line: String) -> ListingEntry? {
-        guard let space = line.firstIndex(of: " ") else { return nil }
-        let name = String(line[line.index(after: space)...])
+        // Facts end with ";" and one space comes before the name; a fact's
+        // value may hold a space itself (OS.unix=slink:my file), so the
+        // first "; " is the boundary, and a bare space only without facts.
+        guard let boundary = line.firstRange(of: "; ") ?? line.firstRange(of: " ") else { return nil }
+        let name = String(line[boundary.upperBound...])
         guard !name.isEmpty else { return nil }
         var facts: [String: Substring] = [:]
-        for fact in line[..<space].split(separator: ";") {
+        for fact in line[..<boundary.lowerBound].split(separator: ";") {
             guard let equals = fact.firstIndex(of: "="), equals != fact.startIndex else { return nil }
             facts[fact[..<equals].lowercased()] = fact[fact.index(after: equals)...]
         }

@@ -86,7 +86,7 @@ final class Download {
 
     private func makeHandle() throws -> EasyHandle {
         let handle = try EasyHandle()
-        try SwnetError.context(shown) { try settings.configure(handle, url: url) }
+        try settings.configure(handle, url: url)
         handle.onHeader = { [unowned self] in self.header($0) }
         handle.onBody = { [unowned self] in self.body($0) }
         self.handle = handle
@@ -221,7 +221,16 @@ final class Download {
             // libcurl says "Couldn't connect to server"; the system's reason says which way.
             let code = handle.long(CURLINFO_OS_ERRNO)
             guard code != 0 else { return failure }
-            let server = URLParts(handle.string(CURLINFO_EFFECTIVE_URL) ?? url).server
+            // Name the address libcurl tried; through a proxy only libcurl's own words know it.
+            let server: String
+            if let address = handle.string(CURLINFO_PRIMARY_IP), !address.isEmpty {
+                let port = handle.long(CURLINFO_PRIMARY_PORT)
+                server = address.contains(":") ? "[\(address)]:\(port)" : "\(address):\(port)"
+            } else if ProxyEnvironment.isSet {
+                return failure
+            } else {
+                server = URLParts(handle.string(CURLINFO_EFFECTIVE_URL) ?? url).server
+            }
             return SwnetError(failure.code, "cannot connect to \(server): \(Errno(Int32(code)))")
         case CURLE_RANGE_ERROR:
             return SwnetError(failure.code, "cannot resume \(output.name): the server sent the whole file instead of the rest (remove the file, or drop -C, to fetch it again)")

@@ -58,6 +58,7 @@ struct RequestSettings {
     /// Sets up `handle` for `url`; attempts set only their resume point.
     func configure(_ handle: EasyHandle, url: String) throws {
         try handle.set(CURLOPT_URL, url)
+        try handle.set(CURLOPT_DEFAULT_PROTOCOL, "http")  // not a guess from the host name (ftp.example.com)
         try handle.set(CURLOPT_PROTOCOLS_STR, "http,https")
         try handle.set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
         try handle.set(CURLOPT_FOLLOWLOCATION, follow)

@@ -28,7 +28,7 @@ enum SMTPSendCommand: Command {
             OptionSpec("header", short: "H", .text, placeholder: "HEADER", repeatable: true,
                        help: "Add 'Name: value', or replace the field swnet makes of that name (Subject, Message-ID, From, ...); Content-Type sets the text's type, such as text/html"),
             OptionSpec("message-file", .file,
-                       help: "Send FILE, a ready RFC 5322 message, as it is (only bare LF becomes CRLF); the recipients still come from --to, --cc and --bcc"),
+                       help: "Send FILE, a ready RFC 5322 message, as it is (only line ends change: a bare LF or CR becomes CRLF); the recipients still come from --to, --cc and --bcc"),
             OptionSpec("starttls", .choice(["require", "try", "off"]), placeholder: "WHEN", default: "try",
                        help: "STARTTLS: require it (exit 6 when the server cannot), try it when offered, or never; smtps:// is TLS throughout"),
             OptionSpec("user", short: "u", .text, placeholder: "USER",

@@ -1,4 +1,5 @@
 import CCurl
+import Glibc
 import SwnetCLI
 import SwnetCore
 import SwnetTransfer
@@ -20,8 +21,14 @@ enum TransferOptions {
             try handle.set(CURLOPT_SSL_VERIFYPEER, false)
             try handle.set(CURLOPT_SSL_VERIFYHOST, 0)
         }
-        if let file = invocation.text("cacert") { try handle.set(CURLOPT_CAINFO, file) }
-        try handle.set(CURLOPT_CONNECTTIMEOUT_MS, Int(invocation.duration("connect-timeout")!.milliseconds))
+        if let file = invocation.text("cacert") {
+            guard access(file, R_OK) == 0 else { throw SwnetError(.local, "cannot read the CA certificates (--cacert)").adding(file) }
+            try handle.set(CURLOPT_CAINFO, file)
+        }
+        let connectTimeout = Int(invocation.duration("connect-timeout")!.milliseconds)
+        try handle.set(CURLOPT_CONNECTTIMEOUT_MS, connectTimeout)
+        // Active FTP: how long the server may take to connect back.
+        try handle.set(CURLOPT_ACCEPTTIMEOUT_MS, connectTimeout)
         if let limit = invocation.duration("max-time") { try handle.set(CURLOPT_TIMEOUT_MS, max(1, Int(limit.milliseconds))) }
         if console.verbosity >= 2 && !console.quiet {
             let transcript = Transcript(console: console)
