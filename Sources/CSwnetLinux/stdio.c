@@ -2,25 +2,28 @@
 #include <unistd.h>
 #include <string.h>
 
-/* Saved flags of fds 0 and 1, -1 when untouched; read by a signal handler. */
-static volatile sig_atomic_t saved_flags[2] = {-1, -1};
+/* Whether swnet itself set O_NONBLOCK on fd 0 or 1; read by a signal
+ * handler. On a terminal both descriptors share one open file description:
+ * only the one that found O_NONBLOCK clear set it, and only that bit is
+ * cleared again, so the shell gets its terminal back as it was. */
+static volatile sig_atomic_t we_set_nonblocking[2];
 static volatile sig_atomic_t interrupt_code = 130;
 
 int swnet_make_stdio_nonblocking(int fd) {
     int flags = fcntl(fd, F_GETFL);
     if (flags < 0) return -1;
-    if (fd == 0 || fd == 1) {
-        if (saved_flags[fd] == -1) saved_flags[fd] = flags;
-    }
-    return fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+    if (flags & O_NONBLOCK) return 0;
+    if (fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) return -1;
+    if (fd == 0 || fd == 1) we_set_nonblocking[fd] = 1;
+    return 0;
 }
 
 void swnet_restore_stdio(void) {
     for (int fd = 0; fd < 2; fd++) {
-        if (saved_flags[fd] != -1) {
-            fcntl(fd, F_SETFL, saved_flags[fd]);
-            saved_flags[fd] = -1;
-        }
+        if (!we_set_nonblocking[fd]) continue;
+        int flags = fcntl(fd, F_GETFL);
+        if (flags >= 0) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+        we_set_nonblocking[fd] = 0;
     }
 }
 
@@ -33,6 +36,9 @@ static void on_interrupt(int sig) {
 }
 
 void swnet_exit_on_interrupt(int code) {
+    struct sigaction current;
+    /* A job started in the background of a script ignores SIGINT: keep it so. */
+    if (sigaction(SIGINT, NULL, &current) == 0 && current.sa_handler == SIG_IGN) return;
     interrupt_code = code;
     struct sigaction action;
     memset(&action, 0, sizeof action);

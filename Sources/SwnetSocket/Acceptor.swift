@@ -4,9 +4,10 @@ import SwnetCore
 
 /// Accepts connections on a listening socket and hands each to its owner.
 ///
-/// Running out of descriptors (EMFILE, ENFILE) pauses accepting for a
-/// moment instead of spinning on a listener that stays readable; waiting
-/// clients stay in the backlog until descriptors free up.
+/// A failed accept never stops the server. Running out of descriptors or
+/// memory (EMFILE, ENFILE, ENOBUFS, ENOMEM), or any error accept(2) may pass
+/// on from the network, pauses accepting for a moment instead of spinning
+/// on a listener that stays readable; waiting clients stay in the backlog.
 public final class Acceptor {
     public static let pauseWhenOutOfDescriptors: Duration = .milliseconds(100)
     /// Accepts per wake-up, so one busy listener cannot starve the loop.
@@ -41,10 +42,10 @@ public final class Acceptor {
             do {
                 guard case .done(let (socket, peer)) = try listener.accept() else { return }
                 try onConnection(socket, peer)
-            } catch let error as SwnetError where error.errno == Errno(EMFILE) || error.errno == Errno(ENFILE) {
-                return pause(error)
             } catch let error as SwnetError where error.errno == Errno(ECONNABORTED) {
                 continue  // the client left before we took it
+            } catch let error as SwnetError {
+                return pause(error)
             }
         }
     }

@@ -27,6 +27,8 @@ public final class EventLoop {
 
     private let epoll: Int32
     private var watches: [Int32: Watch] = [:]
+    /// Descriptors epoll refused (regular files, /dev/null): always ready.
+    private var alwaysReady: Set<Int32> = []
     private var timers = TimerQueue()
     private var running = false
 
@@ -39,30 +41,43 @@ public final class EventLoop {
     /// Starts watching `fd`; `handler` runs when it is ready for part of `interest`.
     public func watch(_ fd: Int32, for interest: Interest, handler: @escaping Handler) throws {
         precondition(watches[fd] == nil, "descriptor \(fd) watched twice")
-        var event = epoll_event(events: interest.rawValue, data: epoll_data_t(fd: fd))
         do {
-            try syscallValue("epoll_ctl") { epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event) }
+            try control(EPOLL_CTL_ADD, fd, interest)
             watches[fd] = Watch(interest: interest, handler: handler, pollable: true)
+            // Registered with nothing to wait for, epoll would still report
+            // hang-ups and errors on every wait: a busy loop. Paused means absent.
+            if interest.isEmpty { try control(EPOLL_CTL_DEL, fd, []) }
         } catch let error as SwnetError where error.errno == Errno(EPERM) {
             watches[fd] = Watch(interest: interest, handler: handler, pollable: false)
+            alwaysReady.insert(fd)
         }
     }
 
     /// Changes what `fd` waits for; nothing (the empty set) pauses it.
     public func update(_ fd: Int32, to interest: Interest) throws {
         guard var watch = watches[fd], watch.interest != interest else { return }
+        let wasPaused = watch.interest.isEmpty
         watch.interest = interest
         watches[fd] = watch
         guard watch.pollable else { return }
-        var event = epoll_event(events: interest.rawValue, data: epoll_data_t(fd: fd))
-        try syscallValue("epoll_ctl") { epoll_ctl(epoll, EPOLL_CTL_MOD, fd, &event) }
+        if interest.isEmpty {
+            try control(EPOLL_CTL_DEL, fd, [])
+        } else {
+            try control(wasPaused ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, interest)
+        }
     }
 
     /// Stops watching `fd`. Call it before the descriptor is closed.
     public func unwatch(_ fd: Int32) {
-        guard let watch = watches.removeValue(forKey: fd), watch.pollable else { return }
-        var event = epoll_event()
-        _ = try? syscall("epoll_ctl") { epoll_ctl(epoll, EPOLL_CTL_DEL, fd, &event) }
+        guard let watch = watches.removeValue(forKey: fd) else { return }
+        alwaysReady.remove(fd)
+        if watch.pollable && !watch.interest.isEmpty { try? control(EPOLL_CTL_DEL, fd, []) }
+    }
+
+    /// The corresponding C function is `epoll_ctl`.
+    private func control(_ operation: Int32, _ fd: Int32, _ interest: Interest) throws {
+        var event = epoll_event(events: interest.rawValue, data: epoll_data_t(fd: fd))
+        try syscallValue("epoll_ctl") { epoll_ctl(epoll, operation, fd, &event) }
     }
 
     /// Runs `action` once, `delay` from now, unless cancelled first.
@@ -83,8 +98,8 @@ public final class EventLoop {
             try fireDueTimers()
             guard running else { break }
 
-            let alwaysReady = watches.filter { !$0.value.pollable && !$0.value.interest.isEmpty }
-            let timeout: Int32 = alwaysReady.isEmpty ? timers.millisecondsUntilNext() : 0
+            let readyFiles = alwaysReady.filter { watches[$0]?.interest.isEmpty == false }
+            let timeout: Int32 = readyFiles.isEmpty ? timers.millisecondsUntilNext() : 0
             let count = try events.withUnsafeMutableBufferPointer { buffer in
                 try syscallValue("epoll_wait") { epoll_wait(epoll, buffer.baseAddress, Int32(buffer.count), timeout) }
             }
@@ -99,7 +114,7 @@ public final class EventLoop {
                 ready.formIntersection(watch.interest)
                 if !ready.isEmpty { try watch.handler(ready) }
             }
-            for (fd, _) in alwaysReady where running {
+            for fd in readyFiles where running {
                 if let watch = watches[fd], !watch.interest.isEmpty { try watch.handler(watch.interest) }
             }
         }

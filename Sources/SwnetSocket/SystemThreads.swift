@@ -46,36 +46,6 @@ public final class SharedCounter: @unchecked Sendable {
     public var value: Int { swnet_atomic_load(storage) }
 }
 
-/// SIGINT and SIGTERM as events a server waits for, instead of handlers.
-public enum StopSignals {
-    /// Blocks SIGINT and SIGTERM in this thread and the threads it starts
-    /// from now on, so `wait()` can receive them.
-    public static func block() {
-        var set = sigset_t()
-        sigemptyset(&set)
-        sigaddset(&set, SIGINT)
-        sigaddset(&set, SIGTERM)
-        pthread_sigmask(SIG_BLOCK, &set, nil)
-    }
-
-    /// Asks the whole process to stop as if SIGTERM had come: a worker that
-    /// is done (`--once`) or broken wakes the thread in `wait()`.
-    public static func requestStop() {
-        kill(getpid(), SIGTERM)
-    }
-
-    /// Waits for SIGINT or SIGTERM and returns it. The corresponding C function is `sigwait`.
-    public static func wait() -> Int32 {
-        var set = sigset_t()
-        sigemptyset(&set)
-        sigaddset(&set, SIGINT)
-        sigaddset(&set, SIGTERM)
-        var signal: Int32 = 0
-        sigwait(&set, &signal)
-        return signal
-    }
-}
-
 /// The open-files limit.
 public enum OpenFileLimit {
     /// Raises the soft limit to the hard limit and returns it: a server

@@ -3,10 +3,19 @@ import Glibc
 import SwnetCommands
 
 // A closed stdin, stdout or stderr (`>&-`) would hand its number to the next
-// socket, and data meant for the terminal would go to the network: point
-// it at /dev/null instead.
-for fd: Int32 in 0...2 where fcntl(fd, F_GETFD) == -1 {
-    _ = open("/dev/null", O_RDWR)
+// socket, and data meant for the terminal would go to the network; one open
+// the wrong way (`1</dev/null`) would fail every write. Point it at
+// /dev/null instead.
+for fd: Int32 in 0...2 {
+    let mode = fcntl(fd, F_GETFL)
+    let usable = mode != -1 && (mode & O_ACCMODE == O_RDWR || mode & O_ACCMODE == (fd == 0 ? O_RDONLY : O_WRONLY))
+    if !usable {
+        let null = open("/dev/null", O_RDWR)
+        if null != fd {
+            dup2(null, fd)
+            close(null)
+        }
+    }
 }
 // A vanished reader must be an EPIPE error we report, not a silent death.
 signal(SIGPIPE, SIG_IGN)

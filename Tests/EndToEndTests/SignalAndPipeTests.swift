@@ -70,4 +70,61 @@ final class SignalAndPipeTests: XCTestCase {
         XCTAssertTrue(commandLine.contains("http://carl:*******@127.0.0.1"), commandLine)
         XCTAssertFalse(commandLine.contains("TopSecret") || commandLine.contains("Hidden1"), commandLine)
     }
+
+    func testStdinAndStdoutSharingOneDescriptionAreLeftBlocking() throws {
+        // As on a terminal: fds 0 and 1 are one open file description.
+        let port = Harness.freePort()
+        peers.append(try Peer.tcp(port: port, exec: "echo hi"))
+        var pair: [Int32] = [0, 0]
+        XCTAssertEqual(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair), 0)
+        defer { close(pair[0]); close(pair[1]) }
+        let process = Process()
+        process.executableURL = Harness.binary
+        process.arguments = ["connect", "127.0.0.1:\(port)"]
+        let shared = FileHandle(fileDescriptor: pair[0], closeOnDealloc: false)
+        process.standardInput = shared
+        process.standardOutput = shared
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0)
+        XCTAssertEqual(fcntl(pair[0], F_GETFL) & O_NONBLOCK, 0, "swnet left the shared description non-blocking")
+    }
+
+    func testWaitingAfterStdinEndsDoesNotSpin() throws {
+        let port = Harness.freePort()
+        peers.append(try Peer.tcp(port: port, exec: "sleep 1.5; echo late"))
+        // stdin is a pipe that ends at once; the reply comes 1.5 s later.
+        let result = try Harness.swnet(["connect", "--stdin-eof", "keep", "--timeout", "5s", "127.0.0.1:\(port)"], stdin: Data())
+        XCTAssertEqual(result.text, "late\n", result.stderr)
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/bin/bash")
+        shell.arguments = ["-c", "TIMEFORMAT=%U+%S; time (\"$0\" connect --stdin-eof keep --timeout 5s 127.0.0.1:\(port) </dev/null >/dev/null 2>&1 <<<'' )",
+                           Harness.binary.path]
+        let errors = Pipe()
+        shell.standardError = errors
+        shell.standardOutput = FileHandle.nullDevice
+        try shell.run()
+        shell.waitUntilExit()
+        let cpu = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .split(separator: "+").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }.reduce(0, +)
+        // A busy loop would burn the whole 1.5 s; waiting costs next to nothing.
+        XCTAssertLessThan(cpu, 0.5, "swnet used \(cpu) s of CPU while waiting 1.5 s")
+    }
+
+    func testInetdStopsCleanlyOnSIGTERM() throws {
+        let process = Process()
+        process.executableURL = Harness.binary
+        process.arguments = ["serve", "echo", "--inetd"]
+        let input = Pipe()
+        process.standardInput = input
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        Thread.sleep(forTimeInterval: 0.3)
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationReason, .exit)
+        XCTAssertEqual(process.terminationStatus, 0)
+    }
 }

@@ -14,17 +14,19 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/eventfd.h>
+#include <sys/signalfd.h>
 
 /// Makes SIGINT restore the blocking mode of stdin and stdout, print
 /// "swnet: interrupted" and exit with `code`: a client must not leave the
-/// shell's terminal non-blocking behind it.
+/// shell's terminal non-blocking behind it. An ignored SIGINT stays ignored.
 void swnet_exit_on_interrupt(int code);
 
-/// Sets O_NONBLOCK on `fd` and remembers its previous flags, so the SIGINT
-/// handler and `swnet_restore_stdio` can put them back. Returns -1 on error.
+/// Sets O_NONBLOCK on `fd` unless it is set already, and remembers that it
+/// did, so the SIGINT handler and `swnet_restore_stdio` clear it again.
+/// Returns -1 on error.
 int swnet_make_stdio_nonblocking(int fd);
 
-/// Puts back the flags `swnet_make_stdio_nonblocking` changed on fds 0 and 1.
+/// Clears the O_NONBLOCK that `swnet_make_stdio_nonblocking` set on fds 0 and 1.
 void swnet_restore_stdio(void);
 
 /// accept4(fd, address, length, SOCK_NONBLOCK | SOCK_CLOEXEC): glibc

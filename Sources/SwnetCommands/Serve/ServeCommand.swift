@@ -108,6 +108,9 @@ enum ServeCommand: Command {
             done = true
             loop.stop()
         }
+        // SIGINT or SIGTERM ends the session and exits 0, as a graceful stop should.
+        let signals = try StopSignalWatch(on: loop) { session.close("stopped by a signal") }
+        defer { withExtendedLifetime(signals) {} }
         try session.start(daytime: settings.daytime, idleTimeout: settings.idleTimeout)
         if !done { try loop.run() }
         return .success

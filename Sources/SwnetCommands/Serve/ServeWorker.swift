@@ -79,7 +79,7 @@ final class ServeWorker: @unchecked Sendable {
             acceptors.append(try Acceptor(listener: listener, loop: loop, onConnection: { [unowned self] socket, peer in
                 self.admit(socket, peer: peer)
             }, onPause: { [unowned self] error in
-                self.settings.console.note("serve: out of descriptors, pausing accepts for \(TimeSpan.format(Acceptor.pauseWhenOutOfDescriptors)): \(error)")
+                self.settings.console.note("serve: accept failed, pausing accepts for \(TimeSpan.format(Acceptor.pauseWhenOutOfDescriptors)): \(error)")
             }))
         }
         for socket in datagramSockets {
