@@ -29,17 +29,14 @@ struct PortScan {
 
         if let wait = invocation.duration("wait") {
             // Probe the ports not yet open until all are, or time is up.
-            let deadline = ContinuousClock.now + wait
-            var delay = PortWait.firstDelay
+            var backoff = PortWait.Backoff(for: wait)
             while true {
                 let pending = ports.filter { results[$0]?.state != .open }
-                for probe in try probe(pending, of: address, timeout: min(timeout, max(deadline - .now, .milliseconds(1))), loop: loop) {
+                for probe in try probe(pending, of: address, timeout: min(timeout, max(backoff.timeLeft, .milliseconds(1))), loop: loop) {
                     results[probe.port] = probe
                 }
-                let remaining = deadline - .now
-                if results.values.allSatisfy({ $0.state == .open }) || remaining <= .zero { break }
-                try loop.pause(for: min(delay, remaining))
-                delay = min(delay * 2, PortWait.longestDelay)
+                if results.values.allSatisfy({ $0.state == .open }) { break }
+                guard try backoff.pause(loop) else { break }
             }
         } else {
             for probe in try probe(ports, of: address, timeout: timeout, loop: loop) { results[probe.port] = probe }

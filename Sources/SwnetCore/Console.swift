@@ -90,11 +90,7 @@ public final class Console {
     public func report(_ error: SwnetError, command: String?) {
         let message = command.map { error.adding($0) } ?? error
         if json {
-            emit(.object([("error", .object([
-                ("code", .int(Int(error.code.rawValue))),
-                ("kind", .string(error.code.kind)),
-                ("message", .string(message.description)),
-            ]))]))
+            emit(.object([("error", message.json)]))
         } else {
             let prefix = color ? "\u{1B}[1;31mswnet:\u{1B}[0m " : "swnet: "
             err.write(prefix + message.description + "\n")

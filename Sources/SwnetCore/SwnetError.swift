@@ -45,6 +45,15 @@ public struct SwnetError: Error, Sendable, CustomStringConvertible {
         (context + [reason]).joined(separator: ": ")
     }
 
+    /// The JSON error object: `{"code":4,"kind":"connect","message":"..."}`.
+    public var json: JSONValue {
+        .object([
+            ("code", .int(Int(code.rawValue))),
+            ("kind", .string(code.kind)),
+            ("message", .string(description)),
+        ])
+    }
+
     /// A usage error: exit 2.
     public static func usage(_ reason: String) -> SwnetError {
         SwnetError(.usage, reason)

@@ -40,11 +40,7 @@ enum HTTPReport {
 
     /// The error as `Console.report` writes it: code, kind, and the whole message.
     static func errorObject(_ error: SwnetError, url: String) -> JSONValue {
-        .object([
-            ("code", .int(Int(error.code.rawValue))),
-            ("kind", .string(error.code.kind)),
-            ("message", .string(error.adding(url).adding(HTTPGetCommand.spec.name).description)),
-        ])
+        error.adding(url).adding(HTTPGetCommand.spec.name).json
     }
 
     /// libcurl's `CURL_HTTP_VERSION_*` as the status line writes it.
