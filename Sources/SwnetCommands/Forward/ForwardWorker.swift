@@ -1,0 +1,85 @@
+import SwnetCore
+import SwnetSocket
+
+/// One thread's share of a forwarder: its own event loop, its own
+/// listeners (SO_REUSEPORT spreads clients over the threads), its pipe
+/// pool and copy buffer, and the sessions it accepted. Nothing here is
+/// touched by another thread except through `requestStop()`.
+final class ForwardWorker: @unchecked Sendable {
+    private let settings: ForwardSettings
+    private let loop: EventLoop
+    private var acceptors: [Acceptor] = []
+    private var datagramRelays: [DatagramRelay] = []
+    private var sessions: [ObjectIdentifier: ForwardSession] = [:]
+    private let pipes = PipePool()
+    private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 16)
+    private var waker: Waker!
+    private var stopping = false
+    private(set) var failure: SwnetError?
+
+    init(settings: ForwardSettings, streamListeners: [Socket], datagramSockets: [Socket]) throws {
+        self.settings = settings
+        loop = try EventLoop()
+        waker = try Waker(on: loop) { [unowned self] in self.beginStop() }
+        for listener in streamListeners {
+            acceptors.append(try Acceptor(listener: listener, loop: loop, onConnection: { [unowned self] socket, peer in
+                self.admit(socket, peer: peer)
+            }, onPause: settings.shortage.onPause, onResume: settings.shortage.onResume))
+        }
+        for socket in datagramSockets {
+            datagramRelays.append(try DatagramRelay(listener: socket, settings: settings, loop: loop, scratch: scratch))
+        }
+    }
+
+    deinit { scratch.deallocate() }
+
+    /// Runs on the worker's own thread until it has stopped.
+    func run() {
+        do {
+            try loop.run()
+        } catch let error as SwnetError {
+            failure = error
+            StopSignals.requestStop()
+        } catch {
+            preconditionFailure("\(error)")
+        }
+    }
+
+    /// Safe from any thread: stop accepting, drain the sessions within the grace period.
+    func requestStop() { waker.wake() }
+
+    private func admit(_ socket: Socket, peer: SocketAddress?) {
+        if let refusal = settings.access.refusal(of: peer) {
+            socket.close()
+            settings.turnedAway.add(1)
+            return settings.report(ForwardSettings.Report(proto: .tcp, client: peer, end: "refused: \(refusal)"))
+        }
+        if settings.open.add(1) > settings.maxConnections {
+            settings.open.add(-1)
+            socket.close()
+            settings.turnedAway.add(1)
+            return settings.report(ForwardSettings.Report(proto: .tcp, client: peer, end: "refused: over --max-conns \(settings.maxConnections)"))
+        }
+        let session = ForwardSession(client: socket, peer: peer, settings: settings, loop: loop, pipes: pipes, scratch: scratch) { [unowned self] session in
+            self.sessions[ObjectIdentifier(session)] = nil
+            self.settings.open.add(-1)
+            self.settings.served.add(1)
+            self.settings.report(session.report)
+            if self.stopping && self.sessions.isEmpty { self.loop.stop() }
+        }
+        sessions[ObjectIdentifier(session)] = session
+        session.start()
+    }
+
+    private func beginStop() {
+        guard !stopping else { return }
+        stopping = true
+        acceptors.forEach { $0.close() }
+        datagramRelays.forEach { $0.close() }
+        if sessions.isEmpty { return loop.stop() }
+        loop.schedule(after: settings.grace) { [unowned self] in
+            for session in Array(self.sessions.values) { session.close("forwarder stopped after --grace") }
+            self.loop.stop()
+        }
+    }
+}
