@@ -14,21 +14,27 @@ let package = Package(
         // libcurl loaded on first use (Debian: libcurl4-openssl-dev for the
         // headers, libcurl4 at run time).
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("dl")]),
+        // OpenSSL 3's macros and variadic calls as functions, and OpenSSL
+        // loaded on first use (Debian: libssl-dev for the headers, libssl3 at run time).
+        .target(name: "COpenSSL", linkerSettings: [.linkedLibrary("dl")]),
         // Errors and exit codes, durations and sizes, output (text and JSON), the terminal.
         .target(name: "SwnetCore"),
         // Our own POSIX/epoll socket layer: syscalls, addresses, resolver, event loop, relay.
         .target(name: "SwnetSocket", dependencies: ["CSwnetLinux", "SwnetCore"]),
+        // TLS beside the socket layer: contexts, sessions driven by the event loop, errors in the user's words.
+        .target(name: "SwnetTLS", dependencies: ["COpenSSL", "SwnetCore", "SwnetSocket"]),
         // The transfer layer on libcurl: easy handles, callbacks, errors, transcript.
         .target(name: "SwnetTransfer", dependencies: ["CCurl", "SwnetCore"]),
         // The table-driven command line: specs, parser, help.
         .target(name: "SwnetCLI", dependencies: ["SwnetCore"]),
         // One file per command, and the table that lists them.
-        .target(name: "SwnetCommands", dependencies: ["SwnetCore", "SwnetSocket", "SwnetTransfer", "SwnetCLI"]),
+        .target(name: "SwnetCommands", dependencies: ["SwnetCore", "SwnetSocket", "SwnetTLS", "SwnetTransfer", "SwnetCLI"]),
         .executableTarget(name: "swnet", dependencies: ["SwnetCommands", "CSwnetLinux"]),
 
         .testTarget(name: "SwnetCoreTests", dependencies: ["SwnetCore"]),
         .testTarget(name: "SwnetCLITests", dependencies: ["SwnetCLI", "SwnetCommands"]),
         .testTarget(name: "SwnetSocketTests", dependencies: ["SwnetSocket", "CSwnetLinux"]),
+        .testTarget(name: "SwnetTLSTests", dependencies: ["SwnetTLS", "SwnetSocket", "COpenSSL"]),
         .testTarget(name: "SwnetTransferTests", dependencies: ["SwnetTransfer", "CCurl"]),
         // Pure logic inside commands: listing parsers, message building.
         .testTarget(name: "SwnetCommandsTests", dependencies: ["SwnetCommands"]),

@@ -40,21 +40,19 @@ need() {
     command -v "$1" >/dev/null 2>&1
 }
 
-# find_swnet: set swnet to the binary to measure: $SWNET, or else the release
-# build in .build-bench, built every time (not only when it is missing) so
-# that a binary from older sources is never measured; when nothing changed,
-# the incremental build only checks and relinks.
+# find_swnet: set swnet to the binary to measure: $SWNET, or else the binary
+# users get (scripts/build-release: static Swift runtime, stripped), built in
+# .build-bench every time (not only when it is missing) so that a binary from
+# older sources is never measured; when nothing changed, the incremental
+# build only checks.
 find_swnet() {
     if [[ -n ${SWNET:-} ]]; then
         [[ -x $SWNET ]] || die "SWNET=$SWNET is not an executable"
         swnet=$SWNET
     else
-        swnet=$repo/.build-bench/release/swnet
-        command -v swift >/dev/null 2>&1 || PATH=/opt/swift/usr/bin:$PATH
-        command -v swift >/dev/null 2>&1 || die "swift is not on PATH (nor in /opt/swift/usr/bin); set SWNET"
-        log "building $swnet"
-        (cd "$repo" && swift build -c release --scratch-path .build-bench >&2) || die "swift build -c release --scratch-path .build-bench failed"
-        [[ -x $swnet ]] || die "swift build made no $swnet"
+        log "building the release binary in .build-bench"
+        swnet=$(bash "$repo/scripts/build-release" --scratch-path "$repo/.build-bench") || die "scripts/build-release --scratch-path .build-bench failed"
+        [[ -x $swnet ]] || die "scripts/build-release made no $swnet"
     fi
     swnet=$(cd "$(dirname "$swnet")" && pwd)/$(basename "$swnet")
 }
@@ -117,6 +115,43 @@ free_port() {
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM if sys.argv[1] == "tcp" else socket.SOCK_DGRAM)
 s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()' "$1"
+}
+
+# start_nginx PORT: a private nginx ($nginx, else the one on PATH) with its own
+# config, pid, logs and temp folders in $tmp/nginx, in the foreground (daemon
+# off) so that its PID is ours to stop. Its http block's own lines (settings
+# and server blocks) come on stdin. Waits up to 5 s until 127.0.0.1:PORT
+# accepts; sets nginx_pid.
+start_nginx() {
+    local port=$1
+    mkdir -p "$tmp/nginx"
+    {
+        cat <<CONF
+daemon off;
+worker_processes 1;
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/nginx/error.log;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $tmp/nginx/body;
+    proxy_temp_path $tmp/nginx/proxy;
+    fastcgi_temp_path $tmp/nginx/fastcgi;
+    uwsgi_temp_path $tmp/nginx/uwsgi;
+    scgi_temp_path $tmp/nginx/scgi;
+CONF
+        cat
+        echo "}"
+    } >"$tmp/nginx/nginx.conf"
+    "${nginx:-nginx}" -p "$tmp/nginx" -e "$tmp/nginx/error.log" -c "$tmp/nginx/nginx.conf" &
+    nginx_pid=$!
+    pids+=("$nginx_pid")
+    for _ in $(seq 50); do
+        kill -0 "$nginx_pid" 2>/dev/null || die "nginx exited at start: $(cat "$tmp/nginx/error.log" 2>/dev/null)"
+        if probe tcp "$port"; then return 0; fi
+        sleep 0.1
+    done
+    probe tcp "$port" || die "nginx does not accept on 127.0.0.1:$port"
 }
 
 # probe tcp|udp PORT: one connection (TCP) or one echoed datagram (UDP) to

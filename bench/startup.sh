@@ -58,9 +58,11 @@ else
     done
 fi
 
+# Issue 11's target: swnet --version at most 0.3 of curl's.
 summary=$(python3 -c '
 import sys
 s, c = float(sys.argv[1]), float(sys.argv[2])
-print("startup: swnet --version %.2f ms, curl --version %.2f ms, ratio swnet/curl %.3f" % (s * 1000, c * 1000, s / c))' \
+print("startup: swnet --version %.2f ms, curl --version %.2f ms, ratio swnet/curl %.3f (target <= 0.3: %s)"
+      % (s * 1000, c * 1000, s / c, "met" if s / c <= 0.3 else "MISSED"))' \
     "${means[0]}" "${means[1]}")
 report "$summary"

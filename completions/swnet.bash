@@ -33,7 +33,7 @@ _swnet() {
     esac
     case $command in
         serve)
-            options+=" --port -p --bind -b --tcp --udp --threads --max-conns --idle-timeout --grace --once --inetd --format --local"
+            options+=" --port -p --bind -b --tcp --udp --threads --max-conns --idle-timeout --grace --once --inetd --format --local --tls --cert --key --client-ca --handshake-timeout"
             case $prev in
                 -p|--port) return ;;
                 -b|--bind) _swnet_hosts "$cur"; return ;;
@@ -41,20 +41,76 @@ _swnet() {
                 --max-conns) return ;;
                 --idle-timeout) return ;;
                 --grace) return ;;
-                --format) return ;;
+                --format) _swnet_words "rfc867 rfc3339 ctime unix" "$cur"; return ;;
+                --cert) _swnet_files "$cur"; return ;;
+                --key) _swnet_files "$cur"; return ;;
+                --client-ca) _swnet_files "$cur"; return ;;
+                --handshake-timeout) return ;;
             esac
             ;;
         connect)
-            options+=" --udp -u --stdin-eof --send --crlf -C --connect-timeout --idle-timeout --timeout --source -s --scan -z --concurrency --wait"
+            options+=" --udp -u --connect-timeout --source -s --scan -z --concurrency --wait --stdin-eof --send --crlf -C --idle-timeout --timeout --hexdump -x --tls --ssl --cacert --insecure -k --servername --alpn --tls-min --cert --key --pin --starttls"
             case $prev in
-                --stdin-eof) _swnet_words "shutdown keep close" "$cur"; return ;;
-                --send) return ;;
                 --connect-timeout) return ;;
-                --idle-timeout) return ;;
-                --timeout) return ;;
                 -s|--source) _swnet_hosts "$cur"; return ;;
                 --concurrency) return ;;
                 --wait) return ;;
+                --stdin-eof) _swnet_words "shutdown keep close" "$cur"; return ;;
+                --send) return ;;
+                --idle-timeout) return ;;
+                --timeout) return ;;
+                --cacert) _swnet_files "$cur"; return ;;
+                --servername) _swnet_hosts "$cur"; return ;;
+                --alpn) return ;;
+                --tls-min) _swnet_words "1.2 1.3" "$cur"; return ;;
+                --cert) _swnet_files "$cur"; return ;;
+                --key) _swnet_files "$cur"; return ;;
+                --pin) return ;;
+                --starttls) _swnet_words "smtp imap pop3 ftp postgres" "$cur"; return ;;
+            esac
+            ;;
+        listen)
+            options+=" --port -p --bind -b --udp -u --keep-open -k --broadcast --max-conns --accept-timeout --exec -e --sh-exec --grace --stdin-eof --send --crlf -C --idle-timeout --timeout --hexdump -x --allow --deny --tls --cert --key --client-ca --handshake-timeout"
+            case $prev in
+                -p|--port) return ;;
+                -b|--bind) _swnet_hosts "$cur"; return ;;
+                --max-conns) return ;;
+                --accept-timeout) return ;;
+                -e|--exec) _swnet_files "$cur"; return ;;
+                --sh-exec) return ;;
+                --grace) return ;;
+                --stdin-eof) _swnet_words "shutdown keep close" "$cur"; return ;;
+                --send) return ;;
+                --idle-timeout) return ;;
+                --timeout) return ;;
+                --allow) return ;;
+                --deny) return ;;
+                --cert) _swnet_files "$cur"; return ;;
+                --key) _swnet_files "$cur"; return ;;
+                --client-ca) _swnet_files "$cur"; return ;;
+                --handshake-timeout) return ;;
+            esac
+            ;;
+        forward)
+            options+=" --balance --health-check --udp -u --max-conns --backend-max-conns --connect-timeout --idle-timeout --grace --threads --send-proxy --accept-proxy --no-splice --allow --deny --tls --cert --key --client-ca --handshake-timeout --backend-tls --backend-cacert --backend-servername --insecure -k"
+            case $prev in
+                --balance) _swnet_words "round-robin least-conn source-hash random" "$cur"; return ;;
+                --health-check) return ;;
+                --max-conns) return ;;
+                --backend-max-conns) return ;;
+                --connect-timeout) return ;;
+                --idle-timeout) return ;;
+                --grace) return ;;
+                --threads) return ;;
+                --send-proxy) _swnet_words "v1 v2" "$cur"; return ;;
+                --allow) return ;;
+                --deny) return ;;
+                --cert) _swnet_files "$cur"; return ;;
+                --key) _swnet_files "$cur"; return ;;
+                --client-ca) _swnet_files "$cur"; return ;;
+                --handshake-timeout) return ;;
+                --backend-cacert) _swnet_files "$cur"; return ;;
+                --backend-servername) _swnet_hosts "$cur"; return ;;
             esac
             ;;
         udp-send)
@@ -66,10 +122,11 @@ _swnet() {
             esac
             ;;
         http-get)
-            options+=" --output -o --remote-name -O --output-dir --continue -C --include -i --head -I --header -H --user-agent -A --user -u --no-follow --max-redirs --no-fail --retry --retry-delay --parallel --idle-timeout --no-progress --insecure -k --cacert --connect-timeout --max-time"
+            options+=" --output -o --remote-name -O --output-dir --continue -C --include -i --head -I --dump-header -D --header -H --user-agent -A --user -u --no-follow --max-redirs --no-fail --retry --retry-delay --parallel --idle-timeout --no-progress --resolve --connect-to --unix-socket --http1.1 --http2 --proxy -x --proxy-user --noproxy --netrc --netrc-file --limit-rate --insecure -k --cacert --cert --key --connect-timeout --max-time --cache --no-cache --cache-max"
             case $prev in
                 -o|--output) _swnet_files "$cur"; return ;;
                 --output-dir) _swnet_files "$cur"; return ;;
+                -D|--dump-header) _swnet_files "$cur"; return ;;
                 -H|--header) return ;;
                 -A|--user-agent) return ;;
                 -u|--user) return ;;
@@ -78,26 +135,43 @@ _swnet() {
                 --retry-delay) return ;;
                 --parallel) return ;;
                 --idle-timeout) return ;;
+                --resolve) return ;;
+                --connect-to) return ;;
+                --unix-socket) _swnet_files "$cur"; return ;;
+                -x|--proxy) return ;;
+                --proxy-user) return ;;
+                --noproxy) return ;;
+                --netrc-file) _swnet_files "$cur"; return ;;
+                --limit-rate) return ;;
                 --cacert) _swnet_files "$cur"; return ;;
+                --cert) _swnet_files "$cur"; return ;;
+                --key) _swnet_files "$cur"; return ;;
                 --connect-timeout) return ;;
                 --max-time) return ;;
+                --cache-max) return ;;
             esac
             ;;
         ftp-list)
-            options+=" --user -u --password-file --netrc --netrc-file --active --tls --method --names --raw --sort --insecure -k --cacert --connect-timeout --max-time"
+            options+=" --user -u --password-file --active --tls --method --names --raw --sort --proxy -x --proxy-user --noproxy --netrc --netrc-file --limit-rate --insecure -k --cacert --cert --key --connect-timeout --max-time"
             case $prev in
                 -u|--user) return ;;
                 --password-file) _swnet_files "$cur"; return ;;
-                --netrc-file) _swnet_files "$cur"; return ;;
                 --method) _swnet_words "auto mlsd list" "$cur"; return ;;
                 --sort) _swnet_words "name time size none" "$cur"; return ;;
+                -x|--proxy) return ;;
+                --proxy-user) return ;;
+                --noproxy) return ;;
+                --netrc-file) _swnet_files "$cur"; return ;;
+                --limit-rate) return ;;
                 --cacert) _swnet_files "$cur"; return ;;
+                --cert) _swnet_files "$cur"; return ;;
+                --key) _swnet_files "$cur"; return ;;
                 --connect-timeout) return ;;
                 --max-time) return ;;
             esac
             ;;
         smtp-send)
-            options+=" --server -s --from -f --to -t --cc --bcc --subject --body --body-file --attach --header -H --message-file --starttls --user -u --password-file --auth --helo --dry-run --insecure -k --cacert --connect-timeout --max-time"
+            options+=" --server -s --from -f --to -t --cc --bcc --subject --body --body-file --attach --header -H --message-file --starttls --user -u --password-file --auth --helo --dry-run --insecure -k --cacert --cert --key --connect-timeout --max-time"
             case $prev in
                 -s|--server) _swnet_hosts "$cur"; return ;;
                 -f|--from) return ;;
@@ -116,8 +190,26 @@ _swnet() {
                 --auth) _swnet_words "any plain login cram-md5" "$cur"; return ;;
                 --helo) return ;;
                 --cacert) _swnet_files "$cur"; return ;;
+                --cert) _swnet_files "$cur"; return ;;
+                --key) _swnet_files "$cur"; return ;;
                 --connect-timeout) return ;;
                 --max-time) return ;;
+            esac
+            ;;
+        tls-info)
+            options+=" --starttls --expires-within --connect-timeout --concurrency --cacert --insecure -k --servername --alpn --tls-min --cert --key --pin"
+            case $prev in
+                --starttls) _swnet_words "smtp imap pop3 ftp postgres" "$cur"; return ;;
+                --expires-within) return ;;
+                --connect-timeout) return ;;
+                --concurrency) return ;;
+                --cacert) _swnet_files "$cur"; return ;;
+                --servername) _swnet_hosts "$cur"; return ;;
+                --alpn) return ;;
+                --tls-min) _swnet_words "1.2 1.3" "$cur"; return ;;
+                --cert) _swnet_files "$cur"; return ;;
+                --key) _swnet_files "$cur"; return ;;
+                --pin) return ;;
             esac
             ;;
         completion)
@@ -134,12 +226,14 @@ _swnet() {
         return
     fi
     case $command in
-        "") _swnet_words "serve connect udp-send http-get ftp-list smtp-send completion help" "$cur" ;;
+        "") _swnet_words "serve connect listen forward udp-send http-get ftp-list smtp-send tls-info completion help" "$cur" ;;
         serve) _swnet_words "daytime echo discard chargen" "$cur" ;;
         connect) _swnet_hosts "$cur" ;;
+        listen) _swnet_hosts "$cur" ;;
         udp-send) _swnet_hosts "$cur" ;;
+        tls-info) _swnet_hosts "$cur" ;;
         completion) _swnet_words "bash zsh fish" "$cur" ;;
-        help) _swnet_words "serve connect udp-send http-get ftp-list smtp-send completion help" "$cur" ;;
+        help) _swnet_words "serve connect listen forward udp-send http-get ftp-list smtp-send tls-info completion help" "$cur" ;;
     esac
 }
 complete -F _swnet swnet

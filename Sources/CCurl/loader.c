@@ -4,6 +4,11 @@
 //
 // Each libcurl function swnet calls is defined here under its own name and
 // forwards to the real one, looked up once with dlsym.
+//
+// RTLD_LAZY, not RTLD_NOW: RTLD_NOW would bind every function of libcurl's
+// thirty-odd libraries before the first transfer (Kerberos, LDAP, SASL...),
+// an eighth of a small http-get's instructions; lazily, only those called are
+// bound. The functions swnet calls are checked here, with dlsym, either way.
 #include "CCurl.h"
 
 #include <dlfcn.h>
@@ -14,7 +19,7 @@
 void *swnet_curl_symbol(const char *name) {
     static void *library;
     if (!library) {
-        library = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+        library = dlopen("libcurl.so.4", RTLD_LAZY | RTLD_LOCAL);
         if (!library) {
             fprintf(stderr, "swnet: cannot load libcurl: %s (the Debian package is libcurl4)\n", dlerror());
             _exit(10);

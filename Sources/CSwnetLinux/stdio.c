@@ -27,11 +27,20 @@ void swnet_restore_stdio(void) {
     }
 }
 
+static volatile sig_atomic_t interrupt_json = 0;
+
+void swnet_interrupt_as_json(void) { interrupt_json = 1; }
+
 static void on_interrupt(int sig) {
     (void)sig;
     swnet_restore_stdio();
     static const char message[] = "swnet: interrupted\n";
-    (void)!write(2, message, sizeof message - 1);
+    static const char document[] = "{\"error\":{\"code\":130,\"kind\":\"interrupted\",\"message\":\"interrupted\"}}\n";
+    if (interrupt_json) {
+        (void)!write(1, document, sizeof document - 1);
+    } else {
+        (void)!write(2, message, sizeof message - 1);
+    }
     _exit(interrupt_code);
 }
 

@@ -47,6 +47,7 @@ public enum Help {
         var text = ""
         for option in options {
             var help = option.help
+            if let note = option.applicabilityNote { help += " (\(note))" }
             // A no-break space keeps "(default: X)" on one line when wrapped.
             if let value = option.defaultValue { help += " (default:\u{A0}\(value))" }
             let signature = "  " + option.signature

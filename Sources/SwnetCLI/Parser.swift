@@ -130,7 +130,10 @@ public struct Parser {
 
         if values["help"] != nil { return .help(command) }
         if values["version"] != nil { return .version }
-        guard let command else { return .help(nil) }
+        // No command is a mistake (exit 2), not a request for help: a script that lost its command word must not succeed.
+        guard let command else {
+            throw SwnetError.usage("missing COMMAND; usage: \(program.name) [global options] COMMAND [options] [arguments] (\(program.name) help lists the commands)")
+        }
         if command.name == "help" {
             if values["man"] != nil { return .manual }
             guard let topic = positional.first else { return .help(nil) }
@@ -141,6 +144,7 @@ public struct Parser {
             return .help(spec)
         }
         try checkCount(of: positional, for: command)
+        try checkApplicability(values, options: options, positional: positional)
         return .run(Invocation(command: command, arguments: positional, values: values, options: options))
     }
 
@@ -160,8 +164,28 @@ public struct Parser {
         }
     }
 
+    /// Options that contradict each other, or that do not apply to what was asked.
+    private func checkApplicability(_ values: [String: [OptionValue]], options: [OptionSpec], positional: [String]) throws {
+        for spec in options where values[spec.long] != nil {
+            for other in spec.excludes where values[other] != nil {
+                throw SwnetError.usage("--\(spec.long) and --\(other) exclude each other")
+            }
+            switch spec.onlyWith {
+            case .withOption(let other)? where values[other] == nil:
+                throw SwnetError.usage("--\(spec.long) applies only with --\(other)")
+            case .withArgument(let word)? where positional.first != word:
+                throw SwnetError.usage("--\(spec.long) applies to \(word) only, not to \(positional.first ?? "nothing")")
+            default:
+                break
+            }
+        }
+    }
+
     private func unknownOption(_ written: String, options: [OptionSpec], command: CommandSpec?) -> SwnetError {
         var message = "unknown option \(written)"
+        if let foreign = command?.foreignFlags.first(where: { $0.flag == written }) {
+            return .usage(message + ": " + foreign.advice)
+        }
         if written.hasPrefix("--"), let nearest = Suggestion.nearest(to: written, in: options.map { "--" + $0.long }) {
             message += "; did you mean \(nearest)?"
         } else if command == nil, program.commands.contains(where: { $0.options.contains { "--" + $0.long == written || $0.short.map { "-\($0)" } == written } }) {
@@ -179,23 +203,27 @@ public struct Parser {
         switch spec.kind {
         case .flag:
             return .flag
-        case .text, .file, .host:
+        case .text:
+            // An empty text is a value like any other (`--body ''`, `--subject ''`); its command judges it.
+            return .text(raw)
+        case .file, .host:
             if raw.isEmpty { throw invalid() }
             return .text(raw)
         case .integer(let range):
             guard let value = Int(raw), range.contains(value) else { throw invalid() }
             return .integer(value)
-        case .duration:
-            guard let value = TimeSpan.parse(raw) else { throw invalid() }
+        case .duration, .limit:
+            guard let value = TimeSpan.parse(raw), value > .zero || spec.kind == .duration else { throw invalid() }
             return .duration(value)
         case .size:
             guard let value = ByteSize.parse(raw) else { throw invalid() }
             return .size(value)
         case .choice(let words):
-            guard words.contains(raw) else {
+            // Case does not matter (`--auth PLAIN`); the command sees the word as declared.
+            guard let word = words.first(where: { $0.lowercased() == raw.lowercased() }) else {
                 throw SwnetError.usage("invalid value '\(raw)' for \(name): expected \(spec.kind.expectation)" + Suggestion.didYouMean(raw, in: words))
             }
-            return .text(raw)
+            return .text(word)
         }
     }
 }

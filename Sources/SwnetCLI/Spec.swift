@@ -12,7 +12,12 @@ public enum ValueKind: Sendable, Equatable {
     /// A whole number within bounds.
     case integer(ClosedRange<Int>)
     /// A duration: `250ms`, `2s`, `1.5m`, `1h`; a bare number is seconds.
+    /// Zero is allowed: for a pause (`--grace`, `--interval`) it means none.
     case duration
+    /// A time limit (a timeout, a wait): a duration above zero. Zero is
+    /// refused rather than read as "at once" or "no limit", which tools
+    /// disagree on; leaving the option out is how to have no limit.
+    case limit
     /// A size: `512`, `64K`, `1M`, `2G`.
     case size
     /// One of a fixed set of words.
@@ -41,13 +46,22 @@ public enum ValueKind: Sendable, Equatable {
         case .text: return "a value"
         case .integer(let range):
             return range.upperBound == Int.max ? "a whole number of at least \(range.lowerBound)" : "a whole number from \(range.lowerBound) to \(range.upperBound)"
-        case .duration: return "a duration such as 250ms, 2s, 1.5m or 1h"
+        case .duration: return "a duration such as 250ms, 2s, 1.5m, 1h or 30d"
+        case .limit: return "a duration above 0 such as 250ms, 2s, 1.5m, 1h or 30d"
         case .size: return "a size such as 512, 64K or 1M"
         case .choice(let words): return "one of " + words.joined(separator: ", ")
         case .file: return "a file name"
         case .host: return "a host name or address"
         }
     }
+}
+
+/// When an option means something, beyond being given.
+public enum Applicability: Sendable, Equatable {
+    /// Only together with this other option (`--concurrency` with `--scan`).
+    case withOption(String)
+    /// Only when the first argument is this word (`--format` for daytime).
+    case withArgument(String)
 }
 
 /// One option: `--long`, maybe `-s`, and what it takes.
@@ -63,9 +77,17 @@ public struct OptionSpec: Sendable {
     public let repeatable: Bool
     /// The value is optional and only attaches with `=`: `--reply[=DUR]`.
     public let optionalValue: Bool
+    /// Options that contradict this one: giving both is a usage error.
+    public let excludes: [String]
+    /// When this option applies; given where it does not, it is a usage
+    /// error rather than silently ignored.
+    public let onlyWith: Applicability?
+    /// Values a shell offers for free text that has usual words (`--format`).
+    public let suggestions: [String]
 
     public init(_ long: String, short: Character? = nil, _ kind: ValueKind = .flag, placeholder: String? = nil,
-                default defaultValue: String? = nil, repeatable: Bool = false, optionalValue: Bool = false, help: String) {
+                default defaultValue: String? = nil, repeatable: Bool = false, optionalValue: Bool = false,
+                excludes: [String] = [], onlyWith: Applicability? = nil, suggestions: [String] = [], help: String) {
         self.long = long
         self.short = short
         self.kind = kind
@@ -74,6 +96,24 @@ public struct OptionSpec: Sendable {
         self.help = help
         self.repeatable = repeatable
         self.optionalValue = optionalValue
+        self.excludes = excludes
+        self.onlyWith = onlyWith
+        self.suggestions = suggestions
+    }
+
+    /// What a shell completes for the value: the suggestions, else what the kind says.
+    public var completion: ValueKind.Completion { suggestions.isEmpty ? kind.completion : .words(suggestions) }
+
+    /// `only with --scan; not with --udp`, as help and the man page show it.
+    public var applicabilityNote: String? {
+        var parts: [String] = []
+        switch onlyWith {
+        case .withOption(let other)?: parts.append("only with --\(other)")
+        case .withArgument(let word)?: parts.append("\(word) only")
+        case nil: break
+        }
+        if !excludes.isEmpty { parts.append("not with " + excludes.map { "--" + $0 }.joined(separator: ", ")) }
+        return parts.isEmpty ? nil : parts.joined(separator: "; ")
     }
 
     public var takesValue: Bool { kind != .flag }
@@ -89,7 +129,7 @@ public struct OptionSpec: Sendable {
     private static func defaultPlaceholder(_ kind: ValueKind) -> String {
         switch kind {
         case .flag: return ""
-        case .duration: return "DUR"
+        case .duration, .limit: return "DUR"
         case .size: return "SIZE"
         case .integer: return "N"
         case .file: return "FILE"
@@ -128,6 +168,20 @@ public struct Example: Sendable {
     }
 }
 
+/// A flag of another tool (`curl -L`, `nc -l`) that people type out of
+/// habit: not an option, but a mistake answered with the swnet way.
+/// Shown nowhere but in that answer.
+public struct ForeignFlag: Sendable {
+    /// As typed: `-L`, `--compressed`.
+    public let flag: String
+    /// What to do instead: `http-get follows redirects by default`.
+    public let advice: String
+    public init(_ flag: String, _ advice: String) {
+        self.flag = flag
+        self.advice = advice
+    }
+}
+
 /// One command, declared once.
 public struct CommandSpec: Sendable {
     public let name: String
@@ -139,9 +193,11 @@ public struct CommandSpec: Sendable {
     /// Paragraphs of explanation for help and the man page.
     public let discussion: [String]
     public let examples: [Example]
+    /// Other tools' flags, answered with what swnet does instead.
+    public let foreignFlags: [ForeignFlag]
 
     public init(_ name: String, summary: String, usage: String? = nil, arguments: [ArgumentSpec] = [], options: [OptionSpec] = [],
-                discussion: [String] = [], examples: [Example] = []) {
+                discussion: [String] = [], examples: [Example] = [], foreignFlags: [ForeignFlag] = []) {
         self.name = name
         self.summary = summary
         self.usage = usage
@@ -149,6 +205,7 @@ public struct CommandSpec: Sendable {
         self.options = options
         self.discussion = discussion
         self.examples = examples
+        self.foreignFlags = foreignFlags
     }
 
     /// `[options] HOST:PORT [MESSAGE...]`

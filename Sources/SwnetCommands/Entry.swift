@@ -20,7 +20,9 @@ public enum Entry {
 
         switch outcome {
         case .version:
-            out.write("swnet \(Program.version)\n")
+            // With --json, stdout holds only JSON, even here.
+            let json = arguments.prefix { $0 != "--" }.contains("--json")
+            out.write(json ? JSONValue.object([("version", .string(Program.version))]).rendered + "\n" : "swnet \(Program.version)\n")
             return ExitCode.success.rawValue
         case .manual:
             out.write(ManPage.page(for: Program.spec))
@@ -36,11 +38,11 @@ public enum Entry {
                 guard let command = Program.commands.first(where: { $0.spec.name == name }) else {
                     preconditionFailure("\(name) is in the table but has no implementation")
                 }
-                if invocation.isSet("ipv4") && invocation.isSet("ipv6") {
-                    throw SwnetError.usage("-4 and -6 exclude each other")
-                }
                 let family: AddressFamily? = invocation.isSet("ipv4") ? .v4 : invocation.isSet("ipv6") ? .v6 : nil
-                return try command.run(invocation, Context(console: console, family: family)).rawValue
+                let code = try command.run(invocation, Context(console: console, family: family))
+                // Data that did not reach its reader is a failure, whatever the command made of it.
+                if let lost = out.writeError { throw SwnetError(.local, "cannot write stdout: \(lost)", errno: lost) }
+                return code.rawValue
             } catch let error as SwnetError {
                 console.report(error, command: name)
                 return error.code.rawValue

@@ -43,12 +43,17 @@ struct PortScan {
         }
 
         let probes = ports.compactMap { results[$0] }
-        report(probes, address: address)
         let open = probes.filter { $0.state == .open }.count
-        if open == probes.count { return .success }
-        if invocation.isSet("wait") {
-            throw SwnetError(.timeout, "not all open after \(TimeSpan.format(invocation.duration("wait")!)) (--wait)").adding(endpoint.description)
+        if open < probes.count, let wait = invocation.duration("wait") {
+            let failure = SwnetError(.timeout, "not all open after \(TimeSpan.format(wait)) (--wait)").adding(endpoint.description)
+            guard console.json else {
+                report(probes, address: address)
+                throw failure
+            }
+            throw failure.with(report: json(probes, address: address))
         }
+        report(probes, address: address)
+        if open == probes.count { return .success }
         return open == 0 ? .unreachable : .partial
     }
 
@@ -102,21 +107,31 @@ struct PortScan {
         return probes
     }
 
+    /// The one `--json` document of a scan.
+    private func json(_ probes: [Probe], address: SocketAddress) -> JSONValue {
+        .object([
+            ("host", .string(endpoint.host)),
+            ("address", .string(address.host)),
+            ("ports", .array(probes.map { probe in
+                .object([("port", .int(Int(probe.port))), ("state", .string(probe.state.rawValue)),
+                         ("ms", .milliseconds(probe.elapsed.milliseconds))])
+            })),
+        ])
+    }
+
     private func report(_ probes: [Probe], address: SocketAddress) {
         if console.json {
-            console.emit(.object([
-                ("host", .string(endpoint.host)),
-                ("address", .string(address.host)),
-                ("ports", .array(probes.map { probe in
-                    .object([("port", .int(Int(probe.port))), ("state", .string(probe.state.rawValue)),
-                             ("ms", .milliseconds(probe.elapsed.milliseconds))])
-                })),
-            ]))
+            console.emit(json(probes, address: address))
             return
         }
+        // stdout lists what a script looks for, the open ports; -v tells of every port on stderr.
         for probe in probes {
-            console.line("\(probe.port)/tcp \(probe.state.rawValue)")
+            if probe.state == .open { console.line("\(probe.port)/tcp open") }
             console.verbose("\(address.host) port \(probe.port)/tcp \(probe.state.rawValue) in \(milliseconds(probe.elapsed)) ms")
+        }
+        let open = probes.filter { $0.state == .open }.count
+        if open < probes.count && console.verbosity == 0 {
+            console.note("\(ConnectCommand.spec.name): \(open) of \(counted(probes.count, "port")) open (-v lists the others)")
         }
     }
 }

@@ -12,10 +12,10 @@ enum UDPSendCommand: Command {
         ],
         options: [
             OptionSpec("lines", help: "Send each line of stdin (or of MESSAGE) as its own datagram, without its line end"),
-            OptionSpec("reply", .duration, default: "2s", optionalValue: true,
-                       help: "Wait up to DUR for a reply to each datagram and print it; exit 5 if none came"),
+            OptionSpec("reply", .limit, default: "2s", optionalValue: true,
+                       help: "Wait up to DUR for a reply to each datagram and print it, one a line; exit 5 if none came"),
             OptionSpec("count", short: "c", .integer(1...Int.max), default: "1", help: "Send the datagrams N times"),
-            OptionSpec("interval", short: "i", .duration, default: "1s", help: "Pause DUR between rounds with --count"),
+            OptionSpec("interval", short: "i", .duration, default: "1s", onlyWith: .withOption("count"), help: "Pause DUR between rounds with --count"),
             OptionSpec("broadcast", short: "b", help: "Allow a broadcast address; with --reply, print every reply that comes within DUR"),
             OptionSpec("source", short: "s", .host, placeholder: "ADDR[:PORT]", help: "Send from this local address and port"),
         ],
@@ -53,7 +53,7 @@ enum UDPSendCommand: Command {
         let socket = try Socket(family: address.family, transport: .udp)
         defer { socket.close() }
         if broadcast { try socket.allowBroadcast() }
-        if let source { try socket.bind(to: source) }
+        if let source { try socket.bind(source: source) }
         // A connected socket hears only its peer and learns of ICMP refusals;
         // broadcast replies come from anyone, so that socket stays unconnected.
         if !broadcast { try SwnetError.context(peer) { _ = try socket.startConnect(to: address) } }
@@ -90,21 +90,22 @@ enum UDPSendCommand: Command {
                         replies.append(.object([("from", .string(sender)), ("bytes", .int(count)),
                                                 ("data", .string(String(decoding: data, as: UTF8.self)))]))
                     } else {
-                        console.out.write(String(decoding: data, as: UTF8.self))
+                        // One reply a line: a newline follows each that does not end with one.
+                        let text = String(decoding: data, as: UTF8.self)
+                        console.out.write(data.last == UInt8(ascii: "\n") ? text : text + "\n")
                     }
                 }
                 if heard { answered += 1 } else { console.verbose("no reply from \(peer) within \(TimeSpan.format(replyWait))") }
             }
         }
 
-        if console.json {
-            console.emit(.object([("sent", .int(sent)), ("replies", .array(replies))]))
+        let report = JSONValue.object([("sent", .int(sent)), ("replies", .array(replies))])
+        if let replyWait, answered == 0 {
+            throw SwnetError(.timeout, "no reply within \(TimeSpan.format(replyWait)) (--reply)").adding(peer).with(report: report)
         }
+        if console.json { console.emit(report) }
         guard let replyWait else { return .success }
         if answered == sent { return .success }
-        if answered == 0 {
-            throw SwnetError(.timeout, "no reply within \(TimeSpan.format(replyWait)) (--reply)").adding(peer)
-        }
         console.note("udp-send: \(sent - answered) of \(sent) datagrams got no reply within \(TimeSpan.format(replyWait))")
         return .partial
     }

@@ -6,6 +6,13 @@ import Glibc
 /// the executable injects, so tests capture output without a process.
 public protocol OutputSink: AnyObject {
     func write(_ text: String)
+    /// Why a write failed (the reader went away), once one has: the data
+    /// did not arrive, so the command must not report success.
+    var writeError: Errno? { get }
+}
+
+extension OutputSink {
+    public var writeError: Errno? { nil }
 }
 
 /// An output sink on a file descriptor that writes everything it is given,
@@ -13,21 +20,26 @@ public protocol OutputSink: AnyObject {
 /// this descriptor non-blocking too.
 public final class FileSink: OutputSink {
     public let fd: Int32
+    public private(set) var writeError: Errno?
 
     public init(fd: Int32) { self.fd = fd }
 
     public func write(_ text: String) {
+        guard writeError == nil else { return }
         var text = text
         text.withUTF8 { bytes in
             var offset = 0
             while offset < bytes.count {
-                let result = try? syscall("write") { Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset) }
-                switch result {
-                case .done(let count): offset += count
-                case .wouldBlock:
-                    var ready = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-                    _ = poll(&ready, 1, -1)
-                case nil: return  // the reader went away: nothing left to tell
+                do {
+                    switch try syscall("write", { Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset) }) {
+                    case .done(let count): offset += count
+                    case .wouldBlock:
+                        var ready = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                        _ = poll(&ready, 1, -1)
+                    }
+                } catch {
+                    writeError = (error as? SwnetError)?.errno ?? Errno(EIO)  // the reader went away
+                    return
                 }
             }
         }
@@ -84,13 +96,20 @@ public final class Console {
         if verbosity >= level && !quiet { err.write("swnet: " + message() + "\n") }
     }
 
-    /// Reports a failure: `swnet: COMMAND: context: reason` on stderr, or the
-    /// JSON error document on stdout with `--json`. Errors are shown even
-    /// with `-q`: the exit code alone rarely says enough.
+    /// Reports a failure: `swnet: COMMAND: context: reason` on stderr, or
+    /// with `--json` one document on stdout: the command's report with the
+    /// error inside, or the error alone when there is no report. Errors are
+    /// shown even with `-q`: the exit code alone rarely says enough.
+    /// A stdout that cannot take the JSON (closed, or its reader gone) gets
+    /// the error on stderr as text instead, so it is never lost.
     public func report(_ error: SwnetError, command: String?) {
         let message = command.map { error.adding($0) } ?? error
-        if json {
-            emit(.object([("error", message.json)]))
+        if json && out.writeError == nil {
+            if case .object(let members)? = message.report {
+                emit(.object(members.filter { $0.0 != "error" } + [("error", message.json)]))
+            } else {
+                emit(.object([("error", message.json)]))
+            }
         } else {
             let prefix = color ? "\u{1B}[1;31mswnet:\u{1B}[0m " : "swnet: "
             err.write(prefix + message.description + "\n")

@@ -32,6 +32,11 @@ public struct Errno: Error, Equatable, Sendable, CustomStringConvertible {
     /// EPIPE or ECONNRESET: the peer has closed the connection.
     public var meansPeerClosed: Bool { rawValue == EPIPE || rawValue == ECONNRESET }
 
+    /// EMFILE, ENFILE, ENOBUFS, ENOMEM or EAGAIN (from a spawn: no process
+    /// left): the system is short of something that comes free again, so
+    /// a server waits and retries instead of giving up on the client.
+    public var meansShortage: Bool { [EMFILE, ENFILE, ENOBUFS, ENOMEM, EAGAIN].contains(rawValue) }
+
     /// How the exit-code table classifies this failure.
     public var exitCode: ExitCode {
         switch rawValue {

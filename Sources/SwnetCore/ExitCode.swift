@@ -27,12 +27,21 @@ public enum ExitCode: Int32, CaseIterable, Sendable {
         case .unreachable: return "connection refused, host or network unreachable"
         case .timeout: return "timed out (connect, idle, total)"
         case .tls: return "TLS failed (handshake or certificate)"
-        case .auth: return "authentication refused"
+        case .auth: return "authentication refused or required (a login, AUTH, HTTP 401 or 407)"
         case .serverError: return "the server answered with an error"
         case .partial: return "partial: some targets succeeded, some did not"
-        case .local: return "local error: a file could not be read or written, an address could not be bound"
+        case .local: return "local error: a file could not be read or written (stdout too, when its reader went away or it was closed), an address could not be bound"
         case .interrupted: return "interrupted (SIGINT)"
         }
+    }
+
+    /// The status of a command with several targets (URLs, hosts), given
+    /// each one's failure or nil: 0 when all succeeded, 9 when some did,
+    /// else the first failure's code.
+    public static func overall(_ errors: [SwnetError?]) -> ExitCode {
+        let failures = errors.compactMap { $0 }
+        if failures.isEmpty { return .success }
+        return failures.count < errors.count ? .partial : failures[0].code
     }
 
     /// The `kind` of a JSON error document.

@@ -13,6 +13,10 @@ public struct SwnetError: Error, Sendable, CustomStringConvertible {
     public var reason: String
     /// The system error underneath, when there is one.
     public var errno: Errno?
+    /// The command's `--json` report of what it did before it failed (a
+    /// scan's ports, a mail's recipients): written with the error inside,
+    /// so a failed command still writes one document.
+    public var report: JSONValue?
 
     public init(_ code: ExitCode, _ reason: String, errno: Errno? = nil) {
         self.code = code
@@ -43,6 +47,13 @@ public struct SwnetError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         (context + [reason]).joined(separator: ": ")
+    }
+
+    /// The same error carrying the command's report.
+    public func with(report: JSONValue) -> SwnetError {
+        var copy = self
+        copy.report = report
+        return copy
     }
 
     /// The JSON error object: `{"code":4,"kind":"connect","message":"..."}`.
@@ -80,5 +91,15 @@ extension String {
         guard let first = first, first.isUppercase else { return self }
         if prefix(while: { $0 != " " }).dropFirst().contains(where: \.isUppercase) { return self }
         return first.lowercased() + dropFirst()
+    }
+
+    /// A value the user gave, as a message quotes it: control characters
+    /// escaped (`\n`, `\u{1B}`), so that the message stays one line.
+    public var quotedInMessage: String {
+        var text = ""
+        for scalar in unicodeScalars {
+            text += scalar.properties.generalCategory == .control ? scalar.escaped(asASCII: true) : String(scalar)
+        }
+        return text
     }
 }

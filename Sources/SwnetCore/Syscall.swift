@@ -46,3 +46,9 @@ public func syscallValue<Result: FixedWidthInteger>(_ call: StaticString, _ body
     case .wouldBlock: throw SwnetError(Errno(EAGAIN)).adding("\(call)")
     }
 }
+
+/// The errno a library call left behind (OpenSSL's SSL_ERROR_SYSCALL),
+/// read here so that errno is still read in one file.
+public func lastSystemError() -> Errno? {
+    errno == 0 ? nil : Errno(errno)
+}

@@ -1,8 +1,8 @@
-/// Durations as the command line writes them: `250ms`, `2s`, `1.5m`, `1h`;
-/// a bare number is seconds.
+/// Durations as the command line writes them: `250ms`, `2s`, `1.5m`, `1h`,
+/// `30d`; a bare number is seconds.
 public enum TimeSpan {
     private static let units: [(suffix: String, nanoseconds: Double)] = [
-        ("ms", 1e6), ("us", 1e3), ("s", 1e9), ("m", 60e9), ("h", 3600e9),
+        ("ms", 1e6), ("us", 1e3), ("s", 1e9), ("m", 60e9), ("h", 3600e9), ("d", 86400e9),
     ]
 
     /// Parses a duration, or returns nil when `text` is not one.
@@ -26,6 +26,7 @@ public enum TimeSpan {
     public static func format(_ duration: Duration) -> String {
         let ms = duration.milliseconds
         if ms < 1000 { return "\(trim(ms))ms" }
+        if ms.truncatingRemainder(dividingBy: 86_400_000) == 0 { return "\(trim(ms / 86_400_000))d" }
         if ms.truncatingRemainder(dividingBy: 3_600_000) == 0 { return "\(trim(ms / 3_600_000))h" }
         if ms.truncatingRemainder(dividingBy: 60_000) == 0 { return "\(trim(ms / 60_000))m" }
         return "\(trim(ms / 1000))s"

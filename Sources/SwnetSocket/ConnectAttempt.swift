@@ -22,7 +22,7 @@ public final class ConnectAttempt {
             self.socket = socket
             if let source {
                 try socket.allowAddressReuse()
-                try socket.bind(to: source)
+                try socket.bind(source: source)
             }
             if try socket.startConnect(to: address) {
                 loop.schedule(after: .zero) { [weak self] in self?.finish(nil) }
@@ -34,7 +34,7 @@ public final class ConnectAttempt {
             }
         } catch let error as SwnetError {
             // A synchronous failure is reported like an asynchronous one.
-            let failure = error.errno.map { SwnetError($0).adding("\(address)/tcp") } ?? error
+            let failure = error.errno.map { SwnetError($0).adding(address.named(.tcp)) } ?? error
             loop.schedule(after: .zero) { [weak self] in self?.fail(failure) }
         } catch {
             preconditionFailure("unexpected error \(error)")
@@ -49,7 +49,7 @@ public final class ConnectAttempt {
 
     private func finish(_ failure: Errno?) {
         if let failure {
-            fail(SwnetError(failure).adding("\(address)/tcp"))
+            fail(SwnetError(failure).adding(address.named(.tcp)))
         } else if let socket = release(), let completion {
             self.completion = nil
             completion(.success(socket))

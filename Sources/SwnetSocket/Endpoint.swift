@@ -31,6 +31,16 @@ public struct Endpoint: Sendable, CustomStringConvertible {
         }
     }
 
+    /// The Unix-domain address `unix:/path/to.sock` (a relative path works
+    /// too) or `unix:@name` (the abstract namespace) names; nil when `text`
+    /// does not start with `unix:`.
+    public static func unixAddress(_ text: String) throws -> SocketAddress? {
+        guard text.hasPrefix("unix:") else { return nil }
+        let name = String(text.dropFirst("unix:".count))
+        if name.hasPrefix("@") { return try SocketAddress(unixPath: String(name.dropFirst()), abstract: true) }
+        return try SocketAddress(unixPath: name)
+    }
+
     /// Splits `host:port`, `[v6]:port`, `[v6]`, `v6` or `host` into its
     /// parts; nil when the text is not an address at all.
     public static func split(_ text: String) -> (host: String, port: String?)? {
@@ -50,20 +60,20 @@ public struct Endpoint: Sendable, CustomStringConvertible {
         return (String(parts[0]), String(parts[1]))
     }
 
-    /// The single port this endpoint names, 1-65535 or a service name.
+    /// The single port this endpoint names as a destination, 1-65535 or a service name.
     public func portNumber(for transport: Transport) throws -> UInt16 {
-        let port = try Self.port(self.port, for: transport)
-        guard port != 0 else { throw SwnetError.usage("port 0 is not a destination: expected 1-65535") }
-        return port
+        try Self.port(self.port, for: transport, use: .destination)
     }
 
-    /// A port number (0-65535) or a service name from /etc/services.
+    /// A port number or a service name from /etc/services; a number is
+    /// checked against what `use` allows, a local port may be 0.
     /// The corresponding C function is `getservbyname`.
-    public static func port(_ text: String, for transport: Transport) throws -> UInt16 {
+    public static func port(_ text: String, for transport: Transport, use: PortUse) throws -> UInt16 {
         if let number = Int(text) {
             guard (0...65535).contains(number) else {
-                throw SwnetError.usage("port \(text) is out of range: expected 0-65535")
+                throw SwnetError.usage("port \(text) is out of range: \(use.expected)")
             }
+            guard number != 0 || use == .local else { throw SwnetError.usage("port 0 is not a destination: \(use.expected)") }
             return UInt16(number)
         }
         guard !text.isEmpty, text.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }),
@@ -81,18 +91,27 @@ public struct Endpoint: Sendable, CustomStringConvertible {
             let bounds = item.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
             if bounds.count == 2, let low = Int(bounds[0]), let high = Int(bounds[1]) {
                 guard (1...65535).contains(low), (1...65535).contains(high), low <= high else {
-                    throw SwnetError.usage("port range '\(item)' is invalid: expected LOW-HIGH within 1-65535")
+                    throw SwnetError.usage("port range '\(item)' is invalid: expected LOW-HIGH, each \(PortUse.destination.range)")
                 }
                 ports.formUnion((low...high).map { UInt16($0) })
             } else {
                 guard !item.isEmpty else { throw SwnetError.usage("empty item in port list '\(text)'") }
-                let port = try port(String(item), for: transport)
-                guard port != 0 else { throw SwnetError.usage("port 0 is not a destination: expected 1-65535") }
-                ports.insert(port)
+                ports.insert(try port(String(item), for: transport, use: .destination))
             }
         }
         return ports.sorted()
     }
 
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// What a port is for: one swnet binds (listen, forward, a source) may be 0,
+/// which takes a free port; one it connects to may not.
+public enum PortUse: Sendable {
+    case local, destination
+
+    /// The words of the option parser for `--port`, so a port reads the
+    /// same in every error wherever it was given.
+    public var range: String { "a whole number from \(self == .local ? 0 : 1) to 65535" }
+    public var expected: String { "expected \(range)" }
 }

@@ -9,6 +9,15 @@ public struct Interest: OptionSet, Sendable {
 
     public static let readable = Interest(rawValue: EPOLLIN.rawValue)
     public static let writable = Interest(rawValue: EPOLLOUT.rawValue)
+    /// The peer shut down its sending side (EPOLLRDHUP). Ask for it only
+    /// together with `.readable`: it stays set, and alone it would wake the
+    /// loop for ever.
+    public static let peerClosed = Interest(rawValue: EPOLLRDHUP.rawValue)
+    /// Alone: nothing to read or write, but an error or hang-up is still
+    /// announced, once (edge-triggered), where the empty set would take the
+    /// descriptor out of epoll and hear nothing. The handler is called with
+    /// exactly this.
+    public static let errorsOnly = Interest(rawValue: EPOLLET.rawValue)
 }
 
 /// A single-threaded epoll loop with timers.
@@ -26,7 +35,10 @@ public final class EventLoop {
     }
 
     private let epoll: Int32
-    private var watches: [Int32: Watch] = [:]
+    /// Indexed by descriptor: the kernel hands out the lowest free numbers,
+    /// so the array stays as small as the highest descriptor in use, and a
+    /// ready event finds its handler without hashing.
+    private var watches: [Watch?] = []
     /// Descriptors epoll refused (regular files, /dev/null): always ready.
     private var alwaysReady: Set<Int32> = []
     private var timers = TimerQueue()
@@ -40,25 +52,26 @@ public final class EventLoop {
 
     /// Starts watching `fd`; `handler` runs when it is ready for part of `interest`.
     public func watch(_ fd: Int32, for interest: Interest, handler: @escaping Handler) throws {
-        precondition(watches[fd] == nil, "descriptor \(fd) watched twice")
+        precondition(watch(of: fd) == nil, "descriptor \(fd) watched twice")
+        if Int(fd) >= watches.count { watches += repeatElement(nil, count: Int(fd) + 1 - watches.count) }
         do {
             try control(EPOLL_CTL_ADD, fd, interest)
-            watches[fd] = Watch(interest: interest, handler: handler, pollable: true)
+            watches[Int(fd)] = Watch(interest: interest, handler: handler, pollable: true)
             // Registered with nothing to wait for, epoll would still report
             // hang-ups and errors on every wait: a busy loop. Paused means absent.
             if interest.isEmpty { try control(EPOLL_CTL_DEL, fd, []) }
         } catch let error as SwnetError where error.errno == Errno(EPERM) {
-            watches[fd] = Watch(interest: interest, handler: handler, pollable: false)
+            watches[Int(fd)] = Watch(interest: interest, handler: handler, pollable: false)
             alwaysReady.insert(fd)
         }
     }
 
     /// Changes what `fd` waits for; nothing (the empty set) pauses it.
     public func update(_ fd: Int32, to interest: Interest) throws {
-        guard var watch = watches[fd], watch.interest != interest else { return }
+        guard var watch = watch(of: fd), watch.interest != interest else { return }
         let wasPaused = watch.interest.isEmpty
         watch.interest = interest
-        watches[fd] = watch
+        watches[Int(fd)] = watch
         guard watch.pollable else { return }
         if interest.isEmpty {
             try control(EPOLL_CTL_DEL, fd, [])
@@ -69,9 +82,24 @@ public final class EventLoop {
 
     /// Stops watching `fd`. Call it before the descriptor is closed.
     public func unwatch(_ fd: Int32) {
-        guard let watch = watches.removeValue(forKey: fd) else { return }
+        guard let watch = watch(of: fd) else { return }
+        watches[Int(fd)] = nil
         alwaysReady.remove(fd)
         if watch.pollable && !watch.interest.isEmpty { try? control(EPOLL_CTL_DEL, fd, []) }
+    }
+
+    /// Stops watching `fd` that its owner closes next, before the loop
+    /// waits again: close(2) takes a descriptor out of epoll, so no
+    /// epoll_ctl is spent. Only for descriptors nothing else holds (ours
+    /// are close-on-exec and never duplicated); otherwise use `unwatch`.
+    public func forget(_ fd: Int32) {
+        guard watch(of: fd) != nil else { return }
+        watches[Int(fd)] = nil
+        alwaysReady.remove(fd)
+    }
+
+    private func watch(of fd: Int32) -> Watch? {
+        fd >= 0 && Int(fd) < watches.count ? watches[Int(fd)] : nil
     }
 
     /// The corresponding C function is `epoll_ctl`.
@@ -98,15 +126,15 @@ public final class EventLoop {
             try fireDueTimers()
             guard running else { break }
 
-            let readyFiles = alwaysReady.filter { watches[$0]?.interest.isEmpty == false }
+            let readyFiles = alwaysReady.isEmpty ? [] : alwaysReady.filter { watch(of: $0)?.interest.isEmpty == false }
             let timeout: Int32 = readyFiles.isEmpty ? timers.millisecondsUntilNext() : 0
             let count = try events.withUnsafeMutableBufferPointer { buffer in
                 try syscallValue("epoll_wait") { epoll_wait(epoll, buffer.baseAddress, Int32(buffer.count), timeout) }
             }
             for index in 0..<Int(count) where running {
                 let fd = events[index].data.fd
-                guard let watch = watches[fd] else { continue }
-                var ready = Interest(rawValue: events[index].events & (EPOLLIN.rawValue | EPOLLOUT.rawValue))
+                guard let watch = watch(of: fd) else { continue }
+                var ready = Interest(rawValue: events[index].events & (EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue))
                 if events[index].events & (EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 {
                     // Let the handler's next call meet the error or end-of-file.
                     ready = watch.interest
@@ -115,7 +143,7 @@ public final class EventLoop {
                 if !ready.isEmpty { try watch.handler(ready) }
             }
             for fd in readyFiles where running {
-                if let watch = watches[fd], !watch.interest.isEmpty { try watch.handler(watch.interest) }
+                if let watch = watch(of: fd), !watch.interest.isEmpty { try watch.handler(watch.interest) }
             }
         }
     }
@@ -133,31 +161,49 @@ public final class EventLoop {
     private func fireDueTimers() throws {
         let now = ContinuousClock.now
         while running, let timer = timers.popDue(at: now) {
-            try timer.action()
+            try timer.take()?()
         }
     }
 }
 
 /// A scheduled action; `cancel()` makes it never run.
+///
+/// The action is let go as soon as it has run or is cancelled: it often
+/// captures the loop or the timer's owner, and a cancelled timer stays in
+/// the queue until its deadline, so keeping the action would hold a cycle.
 public final class LoopTimer {
     let deadline: ContinuousClock.Instant
-    let action: () throws -> Void
-    fileprivate(set) var cancelled = false
+    private var action: (() throws -> Void)?
+    var cancelled: Bool { action == nil }
 
     init(deadline: ContinuousClock.Instant, action: @escaping () throws -> Void) {
         self.deadline = deadline
         self.action = action
     }
 
-    public func cancel() { cancelled = true }
+    public func cancel() { action = nil }
+
+    /// The action, once: the timer is then spent.
+    fileprivate func take() -> (() throws -> Void)? {
+        defer { action = nil }
+        return action
+    }
 }
 
 /// Timers ordered by deadline: a binary min-heap, so thousands of idle
-/// timers cost log n each. Cancelled timers are dropped when they surface.
+/// timers cost log n each. Cancelled timers are dropped when they surface,
+/// and swept out whenever the heap has doubled since the last sweep: a
+/// forwarder cancels a 5-minute idle timer for every short connection, and
+/// at thousands a second those would otherwise pile up for minutes.
 struct TimerQueue {
     private var heap: [LoopTimer] = []
+    private var sweepAt = 1024
+
+    /// Timers held, cancelled ones included.
+    var count: Int { heap.count }
 
     mutating func insert(_ timer: LoopTimer) {
+        if heap.count >= sweepAt { sweep() }
         heap.append(timer)
         var child = heap.count - 1
         while child > 0 {
@@ -184,6 +230,14 @@ struct TimerQueue {
         return wait <= 0 ? 0 : Int32(min(wait.rounded(.up), Double(Int32.max)))
     }
 
+    /// Drops every cancelled timer and restores the heap order (Floyd's
+    /// bottom-up build, linear in the count): amortised O(1) per insert.
+    private mutating func sweep() {
+        heap.removeAll { $0.cancelled }
+        for parent in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(from: parent) }
+        sweepAt = max(1024, 2 * heap.count)
+    }
+
     private mutating func dropCancelled() {
         while let first = heap.first, first.cancelled { removeFirst() }
     }
@@ -192,7 +246,11 @@ struct TimerQueue {
         let last = heap.removeLast()
         guard !heap.isEmpty else { return }
         heap[0] = last
-        var parent = 0
+        siftDown(from: 0)
+    }
+
+    private mutating func siftDown(from start: Int) {
+        var parent = start
         while true {
             let left = 2 * parent + 1, right = left + 1
             var smallest = parent

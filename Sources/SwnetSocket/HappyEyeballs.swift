@@ -62,7 +62,7 @@ public enum HappyEyeballs {
         let deadline = timeout.map { limit in
             loop.schedule(after: limit) {
                 let target = ordered[next - 1]
-                lastFailure = SwnetError(.timeout, "connect timed out after \(TimeSpan.format(limit))").adding("\(target)/tcp")
+                lastFailure = SwnetError(.timeout, "no connection within \(TimeSpan.format(limit)) (--connect-timeout)").adding(target.named(.tcp))
                 loop.stop()
             }
         }

@@ -16,17 +16,36 @@ public struct ListeningSockets {
     public private(set) var stream: [[Socket]]
     public private(set) var datagram: [[Socket]]
     public private(set) var reports: [Report] = []
+    /// The files of Unix-domain listeners, removed with `removeSocketFiles()`.
+    public private(set) var socketFiles: [UnixSocketFile] = []
 
     /// Binds every address for every transport. Port 0 takes a free port
     /// at the first bind and uses that port for the rest, so a script reads
     /// one number. An `optional` address the system lacks (IPv6 turned off)
-    /// is skipped; any other failure is thrown.
+    /// is skipped; any other failure is thrown. A Unix-domain address has
+    /// no port and gets one socket, worker 0's.
     public init(addresses: [(address: SocketAddress, optional: Bool)], port: UInt16, transports: [Transport], copies: Int) throws {
         stream = Array(repeating: [], count: copies)
         datagram = Array(repeating: [], count: copies)
         var port = port
         for (address, optional) in addresses {
             for transport in transports {
+                if address.family == .unix {
+                    let socket = try Socket(family: .unix, transport: transport)
+                    if address.unixPath == nil {
+                        try socket.bind(to: address)                                         // abstract: no file
+                    } else {
+                        socketFiles.append(try UnixSocketFile(binding: socket, to: address))
+                    }
+                    if transport == .tcp {
+                        try socket.listen()
+                        stream[0].append(socket)
+                    } else {
+                        datagram[0].append(socket)
+                    }
+                    reports.append(Report(address: address, transport: transport))
+                    continue
+                }
                 var target = address
                 target.port = port
                 do {
@@ -52,6 +71,11 @@ public struct ListeningSockets {
                 }
             }
         }
+    }
+
+    /// Removes the files of our Unix-domain sockets, when the server stops.
+    public func removeSocketFiles() {
+        socketFiles.forEach { $0.remove() }
     }
 
     private static func bind(_ address: SocketAddress, transport: Transport, shared: Bool) throws -> Socket {

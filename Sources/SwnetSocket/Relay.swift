@@ -32,6 +32,18 @@ public struct RelayOptions {
     public var bufferSize = 64 * 1024
     /// Sees every chunk sent (true) or received (false), for `-vv`.
     public var trace: ((_ sent: Bool, UnsafeRawBufferPointer) -> Void)?
+    /// When set, the peer's end of stream is passed on instead of ending
+    /// the session: once all it sent is written out, the output is let go
+    /// and this is called (to close a child's stdin), and the input is still
+    /// relayed until it ends. `listen --exec` passes half-close both ways.
+    public var onPeerEOF: (() -> Void)?
+    /// A reset (or a broken pipe) from the peer ends the session as its
+    /// close does instead of failing it: to a server with -k, a client that
+    /// leaves that way is gone, not an error. `connect` keeps it an error.
+    public var resetIsClose = false
+    /// The input's and output's names in errors.
+    public var inputName = "stdin"
+    public var outputName = "stdout"
 
     public init() {}
 }
@@ -40,18 +52,22 @@ public struct RelayOptions {
 public struct RelaySummary: Sendable {
     public enum End: String, Sendable {
         case peerClosed = "peer closed"
+        /// stdin ended (UDP: and no reply came for the linger after it).
         case inputClosed = "input ended"
-        case quiet = "no reply within the idle timeout"
+        case stopped = "stopped"
     }
 
     public let bytesSent: Int
     public let bytesReceived: Int
     public let duration: Duration
     public let end: End
+
+    /// A session stopped before it began (the server was stopping).
+    public static let neverStarted = RelaySummary(bytesSent: 0, bytesReceived: 0, duration: .zero, end: .stopped)
 }
 
-/// Copies the input (stdin) to a socket and the socket to the output
-/// (stdout), like OpenBSD netcat's `readwrite()`: four named slots, two
+/// Copies the input (stdin) to a byte stream (a socket or a TLS session)
+/// and the stream to the output (stdout), like OpenBSD netcat's `readwrite()`: four named slots, two
 /// bounded buffers, and explicit half-close.
 ///
 ///     input --> [upstream] --> net-out     net-in --> [downstream] --> output
@@ -60,12 +76,12 @@ public struct RelaySummary: Sendable {
 /// writer. Each change of state below is one line with its own comment.
 public final class Relay {
     private let loop: EventLoop
-    private let connection: Socket
+    private let connection: ByteStream
     private let socket: Int32
     private let peer: String
     private let options: RelayOptions
     private var input: Int32?
-    private let output: Int32?
+    private var output: Int32?
 
     private let upstream: ByteBuffer
     private let downstream: ByteBuffer
@@ -80,13 +96,17 @@ public final class Relay {
     private var received = 0
     private var quietTimers: [QuietTimer] = []
     private var end: RelaySummary.End?
+    private var closeAtInputEnd = false
+    private var started = ContinuousClock.now
+    private var totalTimer: LoopTimer?
+    private var completion: ((Result<RelaySummary, SwnetError>) -> Void)?
 
     /// `input` and `output` are descriptors the caller keeps owning
-    /// (normally 0 and 1); `peer` names the socket in errors: `127.0.0.1:7/tcp`.
-    public init(socket: Socket, peer: String, input: Int32 = 0, output: Int32 = 1, options: RelayOptions, loop: EventLoop) {
+    /// (normally 0 and 1); `peer` names the stream in errors: `127.0.0.1:7/tcp`.
+    public init(stream: ByteStream, peer: String, input: Int32 = 0, output: Int32 = 1, options: RelayOptions, loop: EventLoop) {
         self.loop = loop
-        self.connection = socket
-        self.socket = socket.descriptor
+        self.connection = stream
+        self.socket = stream.descriptor
         self.peer = peer
         self.options = options
         self.output = options.discardReceived ? nil : output
@@ -98,29 +118,57 @@ public final class Relay {
         inputOpen = true
     }
 
-    /// Runs the session on the loop until it ends; throws on a failure or timeout.
+    /// Runs the session on the loop until it ends; throws on a failure or
+    /// timeout. A stop of the loop from outside (a signal) ends it too.
     public func run() throws -> RelaySummary {
-        let start = ContinuousClock.now
-        try prepare()
-        defer {
-            for fd in [input, socket, output].compactMap({ $0 }) { loop.unwatch(fd) }
-            StdioMode.restore()
+        var outcome: Result<RelaySummary, SwnetError>?
+        try start { [loop] result in
+            outcome = result
+            loop.stop()
         }
+        do {
+            if outcome == nil { try loop.run() }
+        } catch {
+            stop()
+            throw error
+        }
+        if outcome == nil { stop() }
+        return try outcome!.get()
+    }
+
+    /// Starts the session on a loop that others share and returns at once;
+    /// `completion` is called once, when it ends, with its summary or
+    /// failure. Nothing the session meets is thrown from the loop.
+    public func start(_ completion: @escaping (Result<RelaySummary, SwnetError>) -> Void) throws {
+        self.completion = completion
+        started = .now
+        try prepare()
         if let idle = options.idleTimeout {
             whenQuiet(for: idle) { [unowned self] in
-                throw SwnetError(.timeout, "idle for \(TimeSpan.format(idle)): no data either way (--idle-timeout)").adding(self.peer)
+                throw SwnetError(.timeout, "no data for \(TimeSpan.format(idle)) (--idle-timeout)").adding(self.peer)
             }
         }
-        defer { quietTimers.forEach { $0.cancel() } }
-        let total = options.totalTimeout.map { limit in
-            loop.schedule(after: limit) {
-                throw SwnetError(.timeout, "session reached \(TimeSpan.format(limit)) (--timeout)").adding(self.peer)
+        totalTimer = options.totalTimeout.map { limit in
+            loop.schedule(after: limit) { [unowned self] in
+                self.step { throw SwnetError(.timeout, "gave up after \(TimeSpan.format(limit)) (--timeout)").adding(self.peer) }
             }
         }
-        defer { total?.cancel() }
-        try advance()
-        if end == nil { try loop.run() }
-        return RelaySummary(bytesSent: sent, bytesReceived: received, duration: .now - start, end: end ?? .peerClosed)
+        step { try advance() }
+    }
+
+    /// Ends the session now (the server is stopping).
+    public func stop() {
+        conclude(.success(summary(.stopped)))
+    }
+
+    /// From now on the input's end closes the connection (at once if it
+    /// has ended): the child of `--exec` exited, and a client that keeps
+    /// its side open must not keep the session alive.
+    public func closeWhenInputEnds() {
+        guard end == nil, completion != nil else { return }
+        if upstreamFinished { return finish(.inputClosed) }
+        closeAtInputEnd = true
+        step { try advance() }
     }
 
     private func prepare() throws {
@@ -130,18 +178,53 @@ public final class Relay {
                 input = nil
                 inputOpen = false
             } else {
-                try loop.watch(fd, for: []) { [unowned self] _ in try self.readInput() ; try self.advance() }
+                try loop.watch(fd, for: []) { [unowned self] _ in self.step { try self.readInput() ; try self.advance() } }
             }
         }
         try loop.watch(socket, for: []) { [unowned self] ready in
-            if ready.contains(.writable) { try self.writeNetwork() }
-            if ready.contains(.readable) { try self.readNetwork() }
-            try self.advance()
+            self.step {
+                if !ready.isDisjoint(with: self.connection.writeInterest) { try self.writeNetwork() }
+                if !ready.isDisjoint(with: self.connection.readInterest) { try self.readNetwork() }
+                try self.advance()
+            }
         }
         if let fd = output {
             _ = StdioMode.makeNonBlocking(fd)
-            try loop.watch(fd, for: []) { [unowned self] _ in try self.writeOutput() ; try self.advance() }
+            try loop.watch(fd, for: []) { [unowned self] _ in self.step { try self.writeOutput() ; try self.advance() } }
         }
+    }
+
+    /// Runs one reaction to an event; a failure ends the session.
+    private func step(_ body: () throws -> Void) {
+        guard completion != nil, end == nil else { return }
+        do {
+            try body()
+        } catch is PeerReset {
+            finish(.peerClosed)                                 // the peer left with a reset (`resetIsClose`)
+        } catch let error as SwnetError {
+            conclude(.failure(error))
+        } catch {
+            conclude(.failure(SwnetError(.failure, "\(error)").adding(peer)))
+        }
+    }
+
+    /// What has moved so far: for the report of a session that failed.
+    public var progress: RelaySummary { summary(.stopped) }
+
+    private func summary(_ how: RelaySummary.End) -> RelaySummary {
+        RelaySummary(bytesSent: sent, bytesReceived: received, duration: .now - started, end: how)
+    }
+
+    /// Lets go of every descriptor and timer, then reports, once.
+    private func conclude(_ result: Result<RelaySummary, SwnetError>) {
+        guard let completion else { return }
+        self.completion = nil
+        if end == nil { end = .stopped }
+        for fd in [input, socket, output].compactMap({ $0 }) { loop.unwatch(fd) }
+        if input == 0 || output == 1 { StdioMode.restore() }
+        quietTimers.forEach { $0.cancel() }
+        totalTimer?.cancel()
+        completion(result)
     }
 
     // MARK: The four slots
@@ -151,7 +234,7 @@ public final class Relay {
         let limit = options.datagrams ? 65507 : (scratch == nil ? Int.max : upstream.freeSpace / 2)
         let target = scratch.map { $0.space(atMost: limit) } ?? upstream.space(atMost: limit)
         guard target.count > 0 else { return }
-        guard case .done(let count) = try SwnetError.context("stdin", { try Descriptor.read(fd, into: target) }) else { return }
+        guard case .done(let count) = try SwnetError.context(options.inputName, { try Descriptor.read(fd, into: target) }) else { return }
         if count == 0 {
             inputOpen = false                                   // stdin ended
             touch()
@@ -169,8 +252,9 @@ public final class Relay {
     }
 
     private func writeNetwork() throws {
+        if connection.hasPendingOutput { try onConnection { try connection.flush() } }
         guard !upstream.isEmpty else { return }
-        guard case .done(let count) = try SwnetError.context(peer, { try Descriptor.write(socket, from: upstream.pending) }) else { return }
+        guard case .done(let count) = try onConnection({ try connection.write(from: upstream.pending) }) else { return }
         options.trace?(true, UnsafeRawBufferPointer(rebasing: upstream.pending[..<count]))
         upstream.consumed(count)                                // upstream -> net-out
         sent += count
@@ -180,7 +264,7 @@ public final class Relay {
     private func readNetwork() throws {
         let target = downstream.space()
         guard target.count > 0 else { return }
-        guard case .done(let count) = try SwnetError.context(peer, { try Descriptor.read(socket, into: target) }) else { return }
+        guard case .done(let count) = try onConnection({ try connection.read(into: target) }) else { return }
         if count == 0 && !options.datagrams {
             peerOpen = false                                    // the peer closed its side
             return
@@ -193,9 +277,31 @@ public final class Relay {
         try writeOutput()                                       // most writes succeed at once: no wait for EPOLLOUT
     }
 
+    /// Runs a call on the connection, its errors naming the peer; with
+    /// `resetIsClose`, a reset or broken pipe is the peer gone.
+    private func onConnection<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try SwnetError.context(peer, body)
+        } catch let error as SwnetError where options.resetIsClose && error.errno?.meansPeerClosed == true {
+            throw PeerReset()
+        }
+    }
+
     private func writeOutput() throws {
         guard let fd = output, !downstream.isEmpty else { return }
-        guard case .done(let count) = try SwnetError.context("stdout", { try Descriptor.write(fd, from: downstream.pending) }) else { return }
+        let result: IOResult<Int>
+        do {
+            result = try Descriptor.write(fd, from: downstream.pending)
+        } catch let error as SwnetError where error.errno?.meansPeerClosed == true && options.onPeerEOF != nil {
+            downstream.removeAll()                              // a child that stopped reading: the rest is counted, not kept
+            loop.unwatch(fd)
+            output = nil
+            return
+        } catch let failure as SwnetError {
+            // The one phrasing and exit code for an output that cannot take the data (10).
+            throw SwnetError(.local, "cannot write \(options.outputName): \(failure.errno?.description ?? failure.reason)", errno: failure.errno)
+        }
+        guard case .done(let count) = result else { return }
         downstream.consumed(count)                              // downstream -> stdout
         touch()
     }
@@ -205,31 +311,45 @@ public final class Relay {
     /// Applies the consequences of what the slots did, then sets what each
     /// descriptor waits for.
     private func advance() throws {
+        // A TLS session may hold decrypted bytes epoll cannot see: take them while there is room.
+        while peerOpen && end == nil && connection.hasBufferedInput && downstream.freeSpace > 0 {
+            let before = received
+            try readNetwork()
+            if received == before { break }
+        }
         if input == nil && inputOpen {
             takePreset()
         }
-        if !peerOpen && !upstreamFinished {
+        if !peerOpen && !upstreamFinished && options.onPeerEOF == nil {
             inputOpen = false                                   // the peer is gone: stop reading stdin
             upstream.removeAll()
             upstreamFinished = true
         }
         if !inputOpen && upstream.isEmpty && !upstreamFinished {
             upstreamFinished = true
-            switch options.stdinEOF {
+            switch closeAtInputEnd ? .close : options.stdinEOF {
             case .shutdown where !options.datagrams:
                 try SwnetError.context(peer) { try connection.shutdownWrite() }  // half-close: the peer reads EOF
             case .close:
                 return finish(.inputClosed)                     // close at once
             case _ where options.datagrams:
                 if let linger = options.linger {                // UDP: wait for the last replies
-                    whenQuiet(for: linger) { [unowned self] in self.finish(.quiet) }
+                    whenQuiet(for: linger) { [unowned self] in self.finish(.inputClosed) }
                 }
             default:
                 break                                           // keep: wait for the peer
             }
         }
         if !peerOpen && downstream.isEmpty {
-            return finish(.peerClosed)                          // everything received is written
+            guard let passOn = options.onPeerEOF else {
+                return finish(.peerClosed)                      // everything received is written
+            }
+            if let fd = output {
+                loop.unwatch(fd)
+                output = nil
+                passOn()                                        // the peer's EOF passed on to the output
+            }
+            if upstreamFinished { return finish(.peerClosed) }  // both directions ended
         }
 
         let datagrams = options.datagrams
@@ -238,15 +358,15 @@ public final class Relay {
             try loop.update(fd, to: inputOpen && room ? .readable : [])
         }
         var network: Interest = []
-        if peerOpen && (datagrams ? downstream.isEmpty : downstream.freeSpace > 0) { network.insert(.readable) }
-        if !upstream.isEmpty { network.insert(.writable) }
+        if peerOpen && (datagrams ? downstream.isEmpty : downstream.freeSpace > 0) { network.formUnion(connection.readInterest) }
+        if !upstream.isEmpty || connection.hasPendingOutput { network.formUnion(connection.writeInterest) }
         try loop.update(socket, to: network)
         if let fd = output { try loop.update(fd, to: downstream.isEmpty ? [] : .writable) }
     }
 
     private func finish(_ how: RelaySummary.End) {
         end = how
-        loop.stop()
+        conclude(.success(summary(how)))
     }
 
     /// Moves as much of `--send`'s text into the upstream buffer as fits.
@@ -286,7 +406,7 @@ public final class Relay {
     /// Runs `action` once no byte has moved either way for `limit`.
     private func whenQuiet(for limit: Duration, _ action: @escaping () throws -> Void) {
         quietTimers.append(QuietTimer(on: loop, limit: limit) { [unowned self] in
-            if end == nil { try action() }
+            self.step { try action() }
         })
     }
 
@@ -294,3 +414,6 @@ public final class Relay {
         for timer in quietTimers { timer.touch() }
     }
 }
+
+/// The peer reset the connection, under `RelayOptions.resetIsClose`.
+private struct PeerReset: Error {}

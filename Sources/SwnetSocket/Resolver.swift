@@ -9,6 +9,7 @@ public enum Resolver {
     /// Throws a resolve error (exit 3) with the resolver's reason.
     /// The corresponding C function is `getaddrinfo`.
     public static func resolve(_ host: String, port: UInt16, family: AddressFamily?, transport: Transport) throws -> [SocketAddress] {
+        if let loopback = loopback(host, port: port, family: family) { return loopback }
         if let numeric = SocketAddress(numeric: host, port: port) {
             if let family, numeric.family != family {
                 throw SwnetError(.resolve, "\(host) is not an \(family == .v4 ? "IPv4" : "IPv6") address").adding("resolve \(host)")
@@ -40,13 +41,24 @@ public enum Resolver {
         return addresses
     }
 
+    /// RFC 6761: `localhost` and the names under it are the loopback
+    /// addresses, answered here without asking /etc/hosts or DNS, as
+    /// libcurl does: so `-6 localhost` works in every command, on every
+    /// machine. IPv4 first, where most services listen.
+    static func loopback(_ host: String, port: UInt16, family: AddressFamily?) -> [SocketAddress]? {
+        let name = host.lowercased()
+        guard name == "localhost" || name == "localhost." || name.hasSuffix(".localhost") || name.hasSuffix(".localhost.") else { return nil }
+        return [SocketAddress(numeric: "127.0.0.1", port: port)!, SocketAddress(numeric: "::1", port: port)!]
+            .filter { family == nil || $0.family == family }
+    }
+
     /// A local address to send from, `ADDR[:PORT]` (`-s/--source`); the
     /// port is 0, any free one, unless given.
     public static func source(_ text: String, family: AddressFamily?, transport: Transport) throws -> SocketAddress {
         guard let (host, portText) = Endpoint.split(text) else {
             throw SwnetError.usage("invalid source address '\(text)': expected ADDR or ADDR:PORT")
         }
-        let port = try portText.map { try Endpoint.port($0, for: transport) } ?? 0
+        let port = try portText.map { try Endpoint.port($0, for: transport, use: .local) } ?? 0
         return try resolve(host, port: port, family: family, transport: transport)[0]
     }
 }

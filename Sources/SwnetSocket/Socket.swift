@@ -67,10 +67,21 @@ public final class Socket {
 
     /// The corresponding C function is `bind`.
     public func bind(to address: SocketAddress) throws {
-        try SwnetError.context("\(address)/\(transport)") {
+        try SwnetError.context(address.named(transport)) {
             try address.withSockaddr { pointer, length in
                 try syscallValue("bind") { Glibc.bind(descriptor, pointer, length) }
             }
+        }
+    }
+
+    /// Binds to the local address to send from (`-s/--source`); a failure
+    /// names it as the source: `source 10.9.9.9:0/tcp: cannot assign requested address`.
+    public func bind(source address: SocketAddress) throws {
+        do {
+            try bind(to: address)
+        } catch let error as SwnetError {
+            // Without its errno, so a caller that words errnos after the destination leaves this one alone.
+            throw SwnetError(error.code, error.errno?.description ?? error.reason).adding("source \(address)/\(transport)")
         }
     }
 
@@ -128,6 +139,14 @@ public final class Socket {
         return value == 0 ? nil : Errno(value)
     }
 
+    /// Writes what it can of `buffer` and says more follows at once
+    /// (MSG_MORE): a `shutdownWrite()` right after sends these bytes and
+    /// the end-of-file in one segment, so the peer wakes once.
+    /// The corresponding C function is `send`.
+    public func writeBeforeShutdown(from buffer: UnsafeRawBufferPointer) throws -> IOResult<Int> {
+        try syscall("send") { Glibc.send(descriptor, buffer.baseAddress, buffer.count, Int32(MSG_MORE) | Int32(MSG_NOSIGNAL)) }
+    }
+
     /// Ends our sending side; the peer reads end-of-file.
     /// The corresponding C function is `shutdown`.
     public func shutdownWrite() throws {
@@ -157,6 +176,22 @@ public final class Socket {
                 switch try syscall("recvfrom", { recvfrom(descriptor, buffer.baseAddress, buffer.count, 0, address, &length) }) {
                 case .wouldBlock: return .wouldBlock
                 case .done(let count): return .done((count, SocketAddress(address, length: length)))
+                }
+            }
+        }
+    }
+
+    /// The sender of the next datagram, which stays queued for the next
+    /// read (MSG_PEEK); `.wouldBlock` when none is waiting.
+    public func peekSender() throws -> IOResult<SocketAddress?> {
+        var byte: UInt8 = 0
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        return try withUnsafeMutablePointer(to: &storage) { pointer in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                switch try syscall("recvfrom", { recvfrom(descriptor, &byte, 1, Int32(MSG_PEEK), address, &length) }) {
+                case .wouldBlock: return .wouldBlock
+                case .done: return .done(SocketAddress(address, length: length))
                 }
             }
         }

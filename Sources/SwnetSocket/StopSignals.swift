@@ -14,21 +14,39 @@ public enum StopSignals {
         pthread_sigmask(SIG_BLOCK, &set, nil)
     }
 
-    /// Asks the whole process to stop as if SIGTERM had come: a worker that
-    /// is done (`--once`) or broken wakes the thread in `wait()`.
+    /// Why `wait()` returned.
+    public enum Cause: Equatable {
+        /// SIGINT or SIGTERM came from outside.
+        case signal(Int32)
+        /// A thread of this process called `requestStop()`.
+        case requested
+
+        /// "SIGINT" or "SIGTERM"; nil when no signal came.
+        public var signalName: String? {
+            guard case .signal(let number) = self else { return nil }
+            return number == SIGINT ? "SIGINT" : "SIGTERM"
+        }
+    }
+
+    /// Stops asked for from inside, so `wait()` can tell them from a real SIGTERM.
+    private static let requests = SharedCounter()
+
+    /// Asks the whole process to stop: a worker that is done (`--once`) or
+    /// broken wakes the thread in `wait()`, which reports `.requested`.
     public static func requestStop() {
+        requests.add(1)
         kill(getpid(), SIGTERM)
     }
 
-    /// Waits for SIGINT or SIGTERM and returns it. The corresponding C function is `sigwait`.
-    public static func wait() -> Int32 {
+    /// Waits for SIGINT or SIGTERM, or `requestStop()`. The corresponding C function is `sigwait`.
+    public static func wait() -> Cause {
         var set = sigset_t()
         sigemptyset(&set)
         sigaddset(&set, SIGINT)
         sigaddset(&set, SIGTERM)
         var signal: Int32 = 0
         sigwait(&set, &signal)
-        return signal
+        return signal == SIGTERM && requests.value > 0 ? .requested : .signal(signal)
     }
 }
 

@@ -11,11 +11,16 @@ public struct Credentials: Sendable {
         self.password = password
     }
 
-    /// Reads `USER[:PASS]` (`-u/--user`). Without a password there, it comes
-    /// from `passwordFile` (its first line), else `SWNET_PASSWORD`, else a
-    /// prompt on the terminal; with none of these it is a usage error,
-    /// since a script must not hang on a prompt nobody sees.
-    public static func resolve(_ text: String, passwordFile: String? = nil) throws -> Credentials {
+    /// Reads `USER[:PASS]` (`-u/--user`, or `option`). Without a password
+    /// there, it comes from `passwordFile` (its first line), else the
+    /// variable `environment`, else a prompt on the terminal; with none of
+    /// these it is a usage error, since a script must not hang on a prompt
+    /// nobody sees. `offersPasswordFile`: the command has `--password-file`,
+    /// so the hint names it. `--proxy-user` has a variable of its own, so
+    /// that `-u` and `--proxy-user` can both leave their passwords out.
+    public static func resolve(_ text: String, passwordFile: String? = nil, offersPasswordFile: Bool = false,
+                               option: String = "--user", environment: String = "SWNET_PASSWORD") throws -> Credentials {
+        guard !text.isEmpty, !text.hasPrefix(":") else { throw SwnetError.usage("invalid value '\(text)' for \(option): the user name is empty") }
         if let colon = text.firstIndex(of: ":") {
             return Credentials(user: String(text[..<colon]), password: String(text[text.index(after: colon)...]))
         }
@@ -25,13 +30,14 @@ public struct Credentials: Sendable {
             }
             return Credentials(user: text, password: String(contents.prefix { $0 != "\n" && $0 != "\r" }))
         }
-        if let password = getenv("SWNET_PASSWORD") {
+        if let password = getenv(environment) {
             return Credentials(user: text, password: String(cString: password))
         }
-        if let password = Terminal.readSecret(prompt: "password for \(text): ") {
+        let whose = option == "--user" ? text : "\(text) (\(option))"
+        if let password = Terminal.readSecret(prompt: "password for \(whose): ") {
             return Credentials(user: text, password: password)
         }
-        throw SwnetError.usage("no password for \(text): give USER:PASS, set SWNET_PASSWORD, or run on a terminal")
+        throw SwnetError.usage("no password for \(whose): give USER:PASS\(offersPasswordFile ? ", --password-file FILE" : ""), set \(environment), or run on a terminal")
     }
 
     private static func readFile(_ path: String) throws -> String {

@@ -110,11 +110,14 @@ public final class EasyHandle {
 
     // MARK: Running
 
+    /// What the last `perform` ended with, for callers that explain failures.
+    public private(set) var lastCode = CURLE_OK
+
     /// Runs the transfer to its end; a failure carries libcurl's own words.
     public func perform() throws {
         errorBuffer.pointee = 0
-        let code = curl_easy_perform(handle)
-        if code != CURLE_OK { throw failure(code) }
+        lastCode = curl_easy_perform(handle)
+        if lastCode != CURLE_OK { throw failure(lastCode) }
     }
 
     /// The error for `code`, with the detail libcurl left in the error buffer.

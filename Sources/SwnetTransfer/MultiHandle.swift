@@ -12,8 +12,10 @@ import SwnetCore
 public final class MultiHandle {
     private let multi: UnsafeMutableRawPointer
     private let share: UnsafeMutableRawPointer
-    /// The transfers running now, by the raw handle libcurl reports them with.
-    private var running: [UnsafeMutableRawPointer: EasyHandle] = [:]
+    /// The transfers running now: a handful, so a list. (A dictionary's
+    /// first use costs a small http-get's start-up more than the searches:
+    /// the runtime looks up the key's Hashable conformance.)
+    private var running: [EasyHandle] = []
 
     /// A transfer that ended: the handle, and why it ended (nil: it completed).
     public struct Completion {
@@ -49,8 +51,8 @@ public final class MultiHandle {
     }
 
     deinit {
-        for (raw, easy) in running {
-            curl_multi_remove_handle(multi, raw)
+        for easy in running {
+            curl_multi_remove_handle(multi, easy.handle)
             _ = try? easy.set(CURLOPT_SHARE, pointer: nil)
         }
         curl_multi_cleanup(multi)
@@ -65,12 +67,13 @@ public final class MultiHandle {
     public func add(_ easy: EasyHandle) throws {
         try easy.set(CURLOPT_SHARE, pointer: share)
         try check(curl_multi_add_handle(multi, easy.handle))
-        running[easy.handle] = easy
+        running.append(easy)
     }
 
     /// Stops `easy` before its end (it is not reported done).
     public func remove(_ easy: EasyHandle) {
-        guard running.removeValue(forKey: easy.handle) != nil else { return }
+        guard let slot = running.firstIndex(where: { $0 === easy }) else { return }
+        running.remove(at: slot)
         curl_multi_remove_handle(multi, easy.handle)
         _ = try? easy.set(CURLOPT_SHARE, pointer: nil)
     }
@@ -101,8 +104,9 @@ public final class MultiHandle {
         var queued: Int32 = 0
         while let message = curl_multi_info_read(multi, &queued) {
             guard message.pointee.msg == CURLMSG_DONE, let raw = message.pointee.easy_handle,
-                  let easy = running.removeValue(forKey: raw)
+                  let slot = running.firstIndex(where: { $0.handle == raw })
             else { continue }
+            let easy = running.remove(at: slot)
             let code = message.pointee.data.result
             curl_multi_remove_handle(multi, raw)
             _ = try? easy.set(CURLOPT_SHARE, pointer: nil)

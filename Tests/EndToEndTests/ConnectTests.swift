@@ -163,7 +163,7 @@ final class ConnectTests: XCTestCase {
         peers.append(try Peer.tcp(port: port, exec: "sleep 3"))
         let result = try Harness.swnet(["connect", "--idle-timeout", "300ms", "127.0.0.1:\(port)"])
         XCTAssertEqual(result.status, 5)
-        XCTAssertTrue(result.stderr.contains("idle for 300ms"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("no data for 300ms (--idle-timeout)"), result.stderr)
         XCTAssertTrue(result.stderr.contains("--idle-timeout"), result.stderr)
     }
 
@@ -179,7 +179,7 @@ final class ConnectTests: XCTestCase {
         let hole = try BlackHole()
         let result = try Harness.swnet(["connect", "--connect-timeout", "300ms", "127.0.0.1:\(hole.port)"])
         XCTAssertEqual(result.status, 5)
-        XCTAssertTrue(result.stderr.contains("connect timed out after 300ms"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("no connection within 300ms (--connect-timeout)"), result.stderr)
     }
 
     func testUsageErrors() throws {

@@ -49,7 +49,7 @@ final class DocsTests: XCTestCase {
         XCTAssertEqual(status, 0, output)
         let lines = output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         XCTAssertGreaterThanOrEqual(lines.count, 8, output)
-        XCTAssertTrue(lines[0].hasPrefix("serve connect udp-send http-get ftp-list smtp-send completion help"), lines[0])
+        XCTAssertTrue(lines[0].hasPrefix("serve connect listen forward udp-send http-get ftp-list smtp-send tls-info completion help"), lines[0])
         XCTAssertEqual(lines[1], "connect")
         XCTAssertEqual(lines[2], "daytime echo discard chargen")
         XCTAssertEqual(lines[3], "--idle-timeout")
@@ -143,5 +143,35 @@ final class DocsTests: XCTestCase {
         XCTAssertTrue(text.hasPrefix("swnet "), text)
         XCTAssertEqual(try String(contentsOfFile: root + "/share/man/man1/swnet.1", encoding: .utf8),
                        try String(contentsOfFile: path("man/swnet.1"), encoding: .utf8))
+    }
+
+    // MARK: One behaviour in every shell
+
+    func testBashOffersTheUsualFormats() throws {
+        let script = """
+        source /usr/share/bash-completion/bash_completion
+        source "$1"
+        COMP_WORDS=(swnet serve daytime --format ""); COMP_CWORD=4; COMP_LINE="swnet serve daytime --format "; COMP_POINT=${#COMP_LINE}
+        _swnet; echo "${COMPREPLY[*]}"
+        """
+        let (status, output) = try run("/bin/bash", ["-c", script, "bash", path("completions/swnet.bash")])
+        XCTAssertEqual(status, 0, output)
+        XCTAssertEqual(output, "rfc867 rfc3339 ctime unix\n")
+    }
+
+    func testFishDescribesAChoiceByItsPlaceholderNotTheWholeHelp() throws {
+        let (status, output) = try run("/usr/bin/fish", ["-c", "source $argv[1]; complete -C 'swnet connect --stdin-eof '; complete -C 'swnet connect --stdin'",
+                                                         path("completions/swnet.fish")])
+        XCTAssertEqual(status, 0, output)
+        let lines = output.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.prefix(3).sorted(), ["close\tACTION", "keep\tACTION", "shutdown\tACTION"], output)
+        XCTAssertTrue(lines.last?.hasPrefix("--stdin-eof\tWhen stdin ends") ?? false, "the option keeps its help: \(output)")
+    }
+
+    func testZshCanBeSourcedAfterCompinit() throws {
+        let (status, output) = try run("/usr/bin/zsh", ["-f", "-c", "autoload -Uz compinit; compinit -u -D; source $1 && print -r -- ${_comps[swnet]}",
+                                                        "zsh", path("completions/_swnet")])
+        XCTAssertEqual(status, 0, output)
+        XCTAssertEqual(output, "_swnet\n")
     }
 }

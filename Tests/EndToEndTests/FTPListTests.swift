@@ -5,7 +5,6 @@ import XCTest
 final class FTPListTests: XCTestCase {
     var servers: [FTPTestServer] = []
     override func tearDown() { servers.forEach { $0.stop() } }
-    override class func tearDown() { FTPFixture.removeScratch() }
 
     func server(_ mode: FTPTestServer.Mode = .mlsd, security: FTPTestServer.Security = .plain) throws -> FTPTestServer {
         let server = try FTPTestServer(root: FTPFixture.root, mode: mode, security: security)
@@ -181,6 +180,23 @@ final class FTPListTests: XCTestCase {
         XCTAssertEqual(result.text, "inner.txt\n")
         let missing = try Harness.swnet(["ftp-list", "--netrc-file", netrc + ".missing", server.url])
         XCTAssertEqual(missing.status, 10, missing.stderr)
+    }
+
+    func testANetrcFileGivesTheGivenUsersPassword() throws {
+        let server = try server()
+        let netrc = FTPFixture.scratch + "/netrc-two"
+        // The first login for the host is another user's: only a user given picks anna's.
+        try "machine 127.0.0.1 login bob password nope\nmachine 127.0.0.1 login anna password secret\n"
+            .write(toFile: netrc, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: netrc) }
+        let option = try Harness.swnet(["ftp-list", "--names", "--netrc-file", netrc, "-u", "anna", server.url])
+        XCTAssertEqual(option.status, 0, option.stderr)
+        XCTAssertEqual(option.text, "inner.txt\n")
+        let inURL = try Harness.swnet(["ftp-list", "--names", "--netrc-file", netrc, "ftp://anna@127.0.0.1:\(server.port)/"])
+        XCTAssertEqual(inURL.status, 0, inURL.stderr)
+        XCTAssertEqual(inURL.text, "inner.txt\n")
+        let first = try Harness.swnet(["ftp-list", "--names", "--netrc-file", netrc, server.url])
+        XCTAssertEqual(first.status, 7, first.stderr)
     }
 
     func testRefusedLoginExits7WithTheServersReply() throws {

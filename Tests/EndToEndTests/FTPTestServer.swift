@@ -51,14 +51,16 @@ final class FTPTestServer {
 
     deinit { stop() }
 
-    /// The server script, written once per test run.
-    static let script: String = {
+    /// The server script, written when missing (FTPListTests removes the scratch folder when it is done).
+    static var script: String {
         let directory = FTPFixture.scratch + "/server"
-        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = directory + "/ftp_server.py"
-        try! source.write(toFile: path, atomically: true, encoding: .utf8)
+        if !FileManager.default.fileExists(atPath: path) {
+            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try! source.write(toFile: path, atomically: true, encoding: .utf8)
+        }
         return path
-    }()
+    }
 
     private static let source = #"""
     # pyftpdlib for swnet's ftp-list tests.
@@ -141,8 +143,16 @@ final class FTPTestServer {
 ///     sub dir/
 ///     with space.txt   11 bytes
 enum FTPFixture {
-    /// Where the fixture, the server script and the certificate live; removed by `removeScratch`.
-    static let scratch = NSTemporaryDirectory() + "swnet-ftp-\(getpid())"
+    /// Where the fixture, the server script and the certificate live;
+    /// removed when the whole test run ends, since several test classes use them.
+    static let scratch: String = {
+        XCTestObservationCenter.shared.addTestObserver(ScratchRemover())
+        return NSTemporaryDirectory() + "swnet-ftp-\(getpid())"
+    }()
+
+    private final class ScratchRemover: NSObject, XCTestObservation {
+        func testBundleDidFinish(_ testBundle: Bundle) { FTPFixture.removeScratch() }
+    }
 
     static func removeScratch() {
         try? FileManager.default.removeItem(atPath: scratch)

@@ -62,7 +62,7 @@ final class HTTPGetTests: HTTPTestCase {
     func testRedirectLoopFailsWithAClearMessage() throws {
         let url = server.url("/loop")
         let result = try get([url], limit: 20)
-        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertEqual(result.status, 8, result.stderr)
         XCTAssertEqual(result.text, "")
         XCTAssertEqual(result.stderr,
                        "swnet: http-get: \(url): more than 10 redirects, the last to \(url): a redirect loop? (--max-redirs N allows more)\n")
@@ -260,7 +260,7 @@ final class HTTPGetTests: HTTPTestCase {
         XCTAssertEqual(result.text, "welcome anna\n")
 
         let wrong = try get(["-u", "anna:guess", server.url("/auth")])
-        XCTAssertEqual(wrong.status, 8, wrong.stderr)
+        XCTAssertEqual(wrong.status, 7, wrong.stderr)
         XCTAssertTrue(wrong.stderr.contains("401 Unauthorized"), wrong.stderr)
 
         setenv("SWNET_PASSWORD", "secret", 1)

@@ -49,11 +49,13 @@ enum Harness {
         DispatchQueue.global().async(group: group) { errData.data = errors.fileHandleForReading.readDataToEndOfFile() }
         if stdin != nil || closeStdinAfter != nil {
             let writer = input.fileHandleForWriting
-            DispatchQueue.global().async {
+            // A thread of its own: the two readers above may hold every thread of
+            // the global queue (as many as there are cores), and stdin must not wait for them.
+            Thread {
                 if let stdin { try? writer.write(contentsOf: stdin) }
                 if let closeStdinAfter { Thread.sleep(forTimeInterval: closeStdinAfter) }
                 try? writer.close()
-            }
+            }.start()
         }
         let killer = DispatchWorkItem { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         DispatchQueue.global().asyncAfter(deadline: .now() + limit, execute: killer)
@@ -61,6 +63,23 @@ enum Harness {
         killer.cancel()
         group.wait()
         return Result(status: process.terminationStatus, stdout: outData.data, stderr: String(decoding: errData.data, as: UTF8.self))
+    }
+
+    /// A file of /proc, read to its end: `String(contentsOfFile:)` takes
+    /// only the first read of a file whose size says 0, one page of
+    /// /proc/net/tcp, so a listener further down the table went unseen.
+    static func procText(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count > 0 { bytes += chunk[..<count]; continue }
+            if count < 0 && errno == EINTR { continue }
+            return count == 0 ? String(decoding: bytes, as: UTF8.self) : nil
+        }
     }
 
     /// A loopback port that nothing listens on right now.
@@ -102,12 +121,15 @@ private final class Collected: @unchecked Sendable {
 final class Peer {
     let process = Process()
 
-    /// Starts `tool` (found on PATH) with `arguments`.
-    init(_ tool: String, _ arguments: [String]) throws {
+    /// Starts `tool` (found on PATH) with `arguments`; stdin and stdout are
+    /// /dev/null unless given (a Pipe or a FileHandle), stderr is inherited.
+    init(_ tool: String, _ arguments: [String], stdin: Any = FileHandle.nullDevice, stdout: Any = FileHandle.nullDevice,
+         stderr: Any? = nil) throws {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [tool] + arguments
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        if let stderr { process.standardError = stderr }
         try process.run()
     }
 
@@ -138,7 +160,7 @@ final class Peer {
         let tables = tcp ? ["/proc/net/tcp", "/proc/net/tcp6"] : ["/proc/net/udp", "/proc/net/udp6"]
         for _ in 0..<200 {
             for table in tables {
-                let lines = (try? String(contentsOfFile: table, encoding: .utf8))?.split(separator: "\n") ?? []
+                let lines = Harness.procText(table)?.split(separator: "\n") ?? []
                 // Local address is the second column; state 0A is LISTEN (TCP), 07 is bound (UDP).
                 if lines.contains(where: { line in
                     let columns = line.split(separator: " ")

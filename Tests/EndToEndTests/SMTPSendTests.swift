@@ -160,7 +160,7 @@ final class SMTPSendTests: XCTestCase {
         XCTAssertFalse(result.stderr.contains("alice"), result.stderr)
 
         let json = try result.json()
-        XCTAssertEqual(Set(json.keys), ["server", "message_id", "accepted", "rejected", "reply"])
+        XCTAssertEqual(Set(json.keys), ["server", "tls", "message_id", "accepted", "rejected", "reply"])
         XCTAssertEqual(json["server"] as? String, "smtp://127.0.0.1:\(smtp.port)")
         XCTAssertEqual(json["accepted"] as? [String], ["alice@example.com", "carol@example.com"])
         let rejected = try XCTUnwrap(json["rejected"] as? [[String: String]])
@@ -284,12 +284,12 @@ final class SMTPSendTests: XCTestCase {
 
     func testSTARTTLSWithAnUntrustedCertificateExitsSix() throws {
         let smtp = try server(.init(tls: .startTLS))
-        let result = try Harness.swnet(["smtp-send", "-s", "127.0.0.1:\(smtp.port)", "-f", "a@example.com", "-t", "b@example.com", "--body", "x"])
+        let result = try Harness.swnet(["smtp-send", "-s", "127.0.0.1:\(smtp.port)", "--starttls", "require", "-f", "a@example.com", "-t", "b@example.com", "--body", "x"])
         XCTAssertEqual(result.status, 6, result.stderr)
         XCTAssertTrue(result.stderr.lowercased().contains("certificate"), result.stderr)
         XCTAssertEqual(try smtp.messages().count, 0)
 
-        let insecure = try Harness.swnet(["smtp-send", "-k", "-s", "127.0.0.1:\(smtp.port)", "-f", "a@example.com", "-t", "b@example.com", "--body", "x"])
+        let insecure = try Harness.swnet(["smtp-send", "-k", "--starttls", "require", "-s", "127.0.0.1:\(smtp.port)", "-f", "a@example.com", "-t", "b@example.com", "--body", "x"])
         XCTAssertEqual(insecure.status, 0, insecure.stderr)
     }
 
@@ -371,14 +371,14 @@ final class SMTPSendTests: XCTestCase {
     func testBadInputIsAUsageOrLocalError() throws {
         let cases: [([String], Int32, String)] = [
             (["smtp-send", "-f", "a@x", "--body", "x"], 2, "no recipient"),
-            (["smtp-send", "-t", "b@x", "--message-file", "/dev/null", "--subject", "s"], 2, "--message-file sends a ready message"),
+            (["smtp-send", "-t", "b@x", "--message-file", "/dev/null", "--subject", "s"], 2, "--message-file and --subject exclude each other"),
             (["smtp-send", "-t", "b@x", "--body", "x", "--body-file", "/dev/null"], 2, "exclude each other"),
             (["smtp-send", "-t", "b c@x", "--body", "x"], 2, "invalid address"),
             (["smtp-send", "-t", "b@x", "--starttls", "maybe", "--body", "x"], 2, "expected one of require, try, off"),
             (["smtp-send", "-t", "b@x", "-H", "Bcc: c@x", "--body", "x"], 2, "use --bcc"),
             (["smtp-send", "-t", "b@x", "--subject", "two\nlines", "--body", "x"], 2, "one line"),
             (["smtp-send", "-t", "b@x", "-s", "http://x", "--body", "x"], 2, "smtp:// or smtps://"),
-            (["smtp-send", "-t", "b@x", "--auth", "plain", "--body", "x"], 2, "give --user too"),
+            (["smtp-send", "-t", "b@x", "--auth", "plain", "--body", "x"], 2, "--auth applies only with --user"),
             (["smtp-send", "-t", "b@x", "-s", "smtps://x", "--starttls", "off", "--body", "x"], 2, "contradicts"),
             (["smtp-send", "-t", "b@x", "--attach", "/nonexistent/file.pdf", "--body", "x", "--dry-run"], 10, "/nonexistent/file.pdf"),
             (["smtp-send", "-t", "b@x", "--body-file", "/", "--dry-run"], 10, "/: read: is a directory"),

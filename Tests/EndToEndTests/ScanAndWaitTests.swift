@@ -15,7 +15,13 @@ final class ScanAndWaitTests: XCTestCase {
         let result = try Harness.swnet(["connect", "-z", "--connect-timeout", "500ms", "127.0.0.1:\(list)"])
         XCTAssertEqual(result.status, 9, result.stderr)
         let expected = [(hole.port, "filtered"), (closed, "closed"), (open, "open")].sorted { $0.0 < $1.0 }
-        XCTAssertEqual(result.text, expected.map { "\($0.0)/tcp \($0.1)\n" }.joined())
+        // stdout lists the open ports; -v tells of every port on stderr, in order.
+        XCTAssertEqual(result.text, "\(open)/tcp open\n")
+        XCTAssertTrue(result.stderr.hasSuffix("swnet: connect: 1 of 3 ports open (-v lists the others)\n"), result.stderr)
+        let verbose = try Harness.swnet(["connect", "-z", "-v", "--connect-timeout", "500ms", "127.0.0.1:\(list)"])
+        XCTAssertEqual(verbose.text, "\(open)/tcp open\n")
+        let told = verbose.stderr.split(separator: "\n").map { $0.split(separator: " ").prefix(5).joined(separator: " ") }
+        XCTAssertEqual(told, expected.map { "swnet: 127.0.0.1 port \($0.0)/tcp \($0.1)" }, verbose.stderr)
 
         let json = try Harness.swnet(["connect", "-z", "--json", "--connect-timeout", "500ms", "127.0.0.1:\(list)"])
         XCTAssertEqual(json.status, 9)
@@ -39,14 +45,15 @@ final class ScanAndWaitTests: XCTestCase {
         let low = Harness.freePort()
         let none = try Harness.swnet(["connect", "-z", "127.0.0.1", "\(low)"])
         XCTAssertEqual(none.status, 4, none.stderr)
-        XCTAssertEqual(none.text, "\(low)/tcp closed\n")
+        XCTAssertEqual(none.text, "")
+        XCTAssertEqual(none.stderr, "swnet: connect: 0 of 1 port open (-v lists the others)\n")
     }
 
     func testRangeIsExpanded() throws {
         let base = Harness.freePort()
         guard base < 65000 else { return }
-        let result = try Harness.swnet(["connect", "-z", "--concurrency", "2", "127.0.0.1:\(base)-\(base + 4)"])
-        XCTAssertEqual(result.text.split(separator: "\n").count, 5, result.text)
+        let result = try Harness.swnet(["--json", "connect", "-z", "--concurrency", "2", "127.0.0.1:\(base)-\(base + 4)"])
+        XCTAssertEqual((try result.json()["ports"] as? [Any])?.count, 5, result.text)
     }
 
     func testWaitForAPortThatOpensLater() throws {
@@ -74,6 +81,7 @@ final class ScanAndWaitTests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("not open after 600ms (--wait): connection refused"), result.stderr)
         let scan = try Harness.swnet(["connect", "-z", "--wait", "600ms", "127.0.0.1:\(port)"])
         XCTAssertEqual(scan.status, 5)
-        XCTAssertEqual(scan.text, "\(port)/tcp closed\n")
+        XCTAssertEqual(scan.text, "")
+        XCTAssertTrue(scan.stderr.contains("not all open after 600ms (--wait)"), scan.stderr)
     }
 }

@@ -90,7 +90,7 @@ enum ServeHarnessError: Error, CustomStringConvertible {
 /// `swnet serve ...` running as a child process. It learns its port from the
 /// ready report (JSON "listening" events on stdout with `--json`, else the
 /// "serving ... on ADDR:PORT/proto" lines on stderr) and is stopped by PID.
-final class Server {
+final class Server: ObservedProcess {
     struct Exit {
         let status: Int32
         let signaled: Bool
@@ -124,15 +124,15 @@ final class Server {
     /// `launcher` runs the binary through a tool that execs it (so the PID
     /// stays the server's), e.g. `["prlimit", "--nofile=20:20"]`.
     init(_ arguments: [String], environment: [String: String] = [:], sockets: Int? = nil, timeout: TimeInterval = 10,
-         launcher: [String] = [], file: StaticString = #filePath, line: UInt = #line) throws {
+         launcher: [String] = [], binary: URL = Harness.binary, file: StaticString = #filePath, line: UInt = #line) throws {
         signal(SIGPIPE, SIG_IGN)
         self.arguments = arguments
         if launcher.isEmpty {
-            process.executableURL = Harness.binary
+            process.executableURL = binary
             process.arguments = arguments
         } else {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = launcher + [Harness.binary.path] + arguments
+            process.arguments = launcher + [binary.path] + arguments
         }
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
@@ -239,22 +239,6 @@ final class Server {
                     seconds: Date().timeIntervalSince(start))
     }
 
-    /// Resident memory of the server in KiB, from /proc.
-    var residentKiB: Int? {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return nil }
-        return Int(line.split(separator: " ")[1])
-    }
-
-    /// CPU time (user + system) the server has used, in clock ticks (1/100 s).
-    var cpuTicks: Int? {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        guard fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) else { return nil }
-        return user + system
-    }
-
     /// Local ports of every TCP listener and UDP socket the server process holds.
     func boundPorts() -> [(proto: String, port: UInt16)] {
         let fdDirectory = "/proc/\(pid)/fd"
@@ -265,7 +249,7 @@ final class Server {
         })
         var found: [(String, UInt16)] = []
         for (table, proto) in [("tcp", "tcp"), ("tcp6", "tcp"), ("udp", "udp"), ("udp6", "udp")] {
-            let rows = ((try? String(contentsOfFile: "/proc/net/\(table)", encoding: .utf8)) ?? "").split(separator: "\n").dropFirst()
+            let rows = (Harness.procText("/proc/net/\(table)") ?? "").split(separator: "\n").dropFirst()
             for row in rows {
                 let columns = row.split(separator: " ")
                 guard columns.count > 9, inodes.contains(String(columns[9])) else { continue }
@@ -276,6 +260,60 @@ final class Server {
             }
         }
         return found
+    }
+}
+
+/// A process the tests started (a server, a listener, a forwarder), read
+/// through /proc: memory, CPU time, descriptors, children.
+protocol ObservedProcess {
+    var pid: pid_t { get }
+}
+
+extension ObservedProcess {
+    /// Resident memory in KiB.
+    var residentKiB: Int? {
+        guard let status = Harness.procText("/proc/\(pid)/status"),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return nil }
+        return Int(line.split(separator: " ")[1])
+    }
+
+    /// CPU time (user + system) used so far, in clock ticks (1/100 s).
+    var cpuTicks: Int? {
+        guard let stat = Harness.procText("/proc/\(pid)/stat"),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) else { return nil }
+        return user + system
+    }
+
+    /// How many descriptors the process holds now.
+    var descriptorCount: Int { ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []).count }
+
+    /// The descriptors it holds now, counted by kind: "socket", "pipe",
+    /// "anon_inode" (epoll, eventfd, pidfd...), or the path of a file.
+    var descriptorKinds: [String: Int] {
+        let folder = "/proc/\(pid)/fd"
+        var kinds: [String: Int] = [:]
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
+            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "\(folder)/\(entry)") else { continue }
+            kinds[target.firstIndex(of: ":").map { String(target[..<$0]) } ?? target, default: 0] += 1
+        }
+        return kinds
+    }
+
+    /// The processes whose parent it is, zombies included.
+    var children: [String] {
+        let text = (Harness.procText("/proc/\(pid)/task/\(pid)/children")) ?? ""
+        return text.split(separator: " ").map(String.init)
+    }
+
+    /// Its children that have exited and were not reaped.
+    var zombies: [String] {
+        children.filter { child in
+            guard let stat = Harness.procText("/proc/\(child)/stat"),
+                  let close = stat.lastIndex(of: ")") else { return false }
+            return stat[stat.index(after: close)...].split(separator: " ").first == "Z"
+        }
     }
 }
 
@@ -322,6 +360,18 @@ func pollFor(_ fd: Int32, _ events: Int32, milliseconds: Int) -> Int32 {
         if result < 0 && errno == EINTR { continue }
         return result > 0 ? Int32(entry.revents) : 0
     }
+}
+
+/// Checks `condition` every 10 ms until it holds or `timeout` passed; returns
+/// whether it held. For state only /proc shows (children, descriptors).
+@discardableResult
+func eventually(within timeout: TimeInterval, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while !condition() {
+        if Date() >= deadline { return false }
+        Thread.sleep(forTimeInterval: 0.01)
+    }
+    return true
 }
 
 /// A raw TCP client on a non-blocking socket: every wait is bounded.
@@ -461,7 +511,13 @@ final class UDPClient {
         }
     }
 
-    deinit { if fd >= 0 { Glibc.close(fd) } }
+    deinit { close() }
+
+    /// Lets the port go (for another process to bind).
+    func close() {
+        if fd >= 0 { Glibc.close(fd) }
+        fd = -1
+    }
 
     func send(_ data: Data, to port: UInt16) throws {
         let address = NumericAddress(host, port)
@@ -533,6 +589,36 @@ enum ChargenPattern {
 final class Box<Value>: @unchecked Sendable {
     var value: Value
     init(_ value: Value) { self.value = value }
+}
+
+/// Work on its own thread whose result is taken with `join()`. The
+/// semaphore is what orders the thread's writes before the reader's, so
+/// ThreadSanitizer sees the hand-over (polling `Thread.isFinished` is not one).
+final class Background<Value>: @unchecked Sendable {
+    private var value: Value?
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ work: @escaping @Sendable () -> Value) {
+        Thread { [self] in
+            value = work()
+            done.signal()
+        }.start()
+    }
+
+    func join() -> Value {
+        done.wait()
+        return value!
+    }
+}
+
+/// `block` made this client's own by its first 8 bytes, `index` in big
+/// endian: a hundred clients' payloads without a hundred random fills, which
+/// are slow under TSan, and a stream that crosses into another client's
+/// still shows.
+func payload(from block: Data, for index: Int) -> Data {
+    var payload = block
+    withUnsafeBytes(of: UInt64(index).bigEndian) { payload.replaceSubrange(0..<8, with: $0) }
+    return payload
 }
 
 /// Random bytes, 8 at a time.

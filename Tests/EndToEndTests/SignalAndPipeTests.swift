@@ -38,9 +38,9 @@ final class SignalAndPipeTests: XCTestCase {
         try shell.run()
         shell.waitUntilExit()
         let status = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        XCTAssertEqual(status, "1\n")
+        XCTAssertEqual(status, "10\n")
         let message = try String(contentsOfFile: "/tmp/swnet-epipe.err", encoding: .utf8)
-        XCTAssertEqual(message, "swnet: connect: stdout: write: broken pipe\n")
+        XCTAssertEqual(message, "swnet: connect: cannot write stdout: broken pipe\n")
     }
 
     func testPasswordsOnTheCommandLineAreHiddenFromPs() throws {

@@ -33,7 +33,13 @@ final class UDPTests: XCTestCase {
         let port = try udpEcho()
         let result = try Harness.swnet(["udp-send", "--reply", "127.0.0.1:\(port)", "hello", "world"])
         XCTAssertEqual(result.status, 0, result.stderr)
-        XCTAssertEqual(result.text, "hello world")
+        XCTAssertEqual(result.text, "hello world\n")
+        // One reply a line, however many.
+        let three = try Harness.swnet(["udp-send", "--reply", "--count", "3", "--interval", "0", "127.0.0.1:\(port)", "ping"])
+        XCTAssertEqual(three.status, 0, three.stderr)
+        XCTAssertEqual(three.text, "ping\nping\nping\n")
+        let ended = try Harness.swnet(["udp-send", "--reply", "127.0.0.1:\(port)"], stdin: Data("line\n".utf8))
+        XCTAssertEqual(ended.text, "line\n", "a reply that ends with a newline gets no second one")
     }
 
     func testUDPSendFromStdinLinesCountAndJSON() throws {

@@ -227,7 +227,9 @@ final class ParserSmallTableTests: XCTestCase {
     }
 
     func testEmptyTextValue() {
-        usageError(["fetch", "--name=", "u"], program, contains: ["''", "--name", "expected a value"])
+        // Text may be empty (its command judges it); a file name or host may not.
+        guard case .run(let parsed)? = try? Parser(program).parse(["fetch", "--name=", "u"]) else { return XCTFail("--name= did not parse") }
+        XCTAssertEqual(parsed.text("name"), "")
         usageError(["fetch", "-o", "", "u"], program, contains: ["''", "-o", "expected a file name"])
     }
 
@@ -259,7 +261,7 @@ final class ParserSmallTableTests: XCTestCase {
     // MARK: help and version
 
     func testHelpAndVersion() {
-        XCTAssertEqual(helpTopic([], program), "")
+        usageError([], program, contains: ["missing COMMAND"])
         XCTAssertEqual(helpTopic(["-h"], program), "")
         XCTAssertEqual(helpTopic(["--help"], program), "")
         XCTAssertEqual(helpTopic(["help"], program), "")

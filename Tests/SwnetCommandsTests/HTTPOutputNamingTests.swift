@@ -25,6 +25,15 @@ final class HTTPOutputNamingTests: XCTestCase {
         XCTAssertEqual(try name("http://user:pw@example.com:8080/x?y=/z"), "x")
     }
 
+    /// Found by the remote-name fuzz target: as Characters, a `/` or a
+    /// leading `.` with a combining mark after it passed the checks.
+    func testASlashOrDotWithACombiningMarkIsRefused() {
+        assertRefused("0/\u{FFFD}-Ar/\u{031C}", "unsafe")
+        assertRefused("http://e/.\u{0368}d", "unsafe")
+        assertRefused("http://example.com/a%2F%CC%9Cb", "unsafe")
+        assertRefused("http://example.com/%2E%CD%A8bashrc", "unsafe")
+    }
+
     func testEmptyAndUnsafeNamesAreRefused() {
         assertRefused("http://example.com/", "no file name")
         assertRefused("http://example.com", "no file name")

@@ -42,6 +42,16 @@ final class HTTPResponseTests: XCTestCase {
                        #"{"content-type":"text/plain","vary":"a, b","set-cookie":"a=1; Expires=Wed, 21 Oct 2026 07:28:00 GMT\nb=2","x-folded":"one two"}"#)
     }
 
+    /// Found by the http-headers fuzz target: a folded line after an empty
+    /// value gave a value that began with a space.
+    func testAFoldedLineAfterAnEmptyValueIsTrimmed() {
+        let found = Array("HTTs=Wed, 21 Oct 2026 07:28:00 GMT\u{0B}\0\0\0\0\0\0\0\0ookie: b=2\r\nX-Folded\r oen:\n\t two\r\nnot a header line\r\n\r\n".utf8)
+        XCTAssertEqual(ResponseHeaders(parsing: found).value("x-folded\r oen"), "two")
+        let headers = read(["X-Empty:\r\n", "\t continued \r\n", "X-Blank: a\r\n", " \r\n"])
+        XCTAssertEqual(headers.value("x-empty"), "continued")
+        XCTAssertEqual(headers.value("x-blank"), "a")
+    }
+
     func testRequestHeadersMustBeOneNamedLine() throws {
         for good in ["X-A: 1", "Accept:", "X-Empty;", "Authorization: Bearer abc:def"] {
             XCTAssertEqual(try RequestSettings.checkedHeader(good), good)

@@ -67,9 +67,9 @@ final class HTTPRetryTests: XCTestCase {
 
     func testExitCodeOfSeveralURLs() {
         let refused = SwnetError(.unreachable, "refused"), missing = SwnetError(.serverError, "404")
-        XCTAssertEqual(HTTPGetCommand.exitCode([nil, nil]), .success)
-        XCTAssertEqual(HTTPGetCommand.exitCode([nil, missing]), .partial)
-        XCTAssertEqual(HTTPGetCommand.exitCode([refused, missing]), .unreachable, "all failed: the first failure's code")
-        XCTAssertEqual(HTTPGetCommand.exitCode([missing]), .serverError)
+        XCTAssertEqual(ExitCode.overall([nil, nil]), .success)
+        XCTAssertEqual(ExitCode.overall([nil, missing]), .partial)
+        XCTAssertEqual(ExitCode.overall([refused, missing]), .unreachable, "all failed: the first failure's code")
+        XCTAssertEqual(ExitCode.overall([missing]), .serverError)
     }
 }

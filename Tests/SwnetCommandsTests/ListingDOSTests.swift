@@ -52,6 +52,10 @@ final class ListingDOSTests: XCTestCase {
         XCTAssertEqual(junction.kind, .link)
         XCTAssertEqual(junction.name, "Link Name")
         XCTAssertEqual(junction.target, "C:\\Users\\Public")
+        // Empty brackets name no target: they are part of the name.
+        let empty = try parse("06-15-24  09:41AM    <SYMLINK>      Link Name []")
+        XCTAssertEqual(empty.name, "Link Name []")
+        XCTAssertNil(empty.target)
     }
 
     func testLinesInOtherStylesAreNotDOS() {

@@ -51,6 +51,17 @@ final class ListingUnixTests: XCTestCase {
         XCTAssertEqual(try parse("-rw-r--r-- 1 u g 9 May 17 15:04 a -> b").name, "a -> b")
     }
 
+    /// Found by the list-unix fuzz target: an arrow with nothing after it
+    /// gave an empty target, and one with nothing before it an empty name.
+    func testAnArrowSplitsOnlyBetweenANameAndATarget() throws {
+        let found = try parse("lrwxrwxrwx 1 u g 9 May 17 15:04 a b -> ")
+        XCTAssertEqual(found.name, "a b -> ")
+        XCTAssertNil(found.target)
+        let nameless = try parse("lrwxrwxrwx 1 u g 9 May 17 15:04  -> x")
+        XCTAssertEqual(nameless.name, " -> x")
+        XCTAssertNil(nameless.target)
+    }
+
     func testDeviceFilesHaveNoSize() throws {
         let char = try parse("crw-rw-rw-    1 root     root       1,   3 Jun  1 09:00 null")
         XCTAssertEqual(char.name, "null")
@@ -161,5 +172,16 @@ final class ListingUnixTests: XCTestCase {
         ] {
             XCTAssertNil(UnixListParser.parse(line, now: ListingUnixTests.now), line)
         }
+    }
+
+    func testModeLettersOutOfPlaceAreNotAMode() {
+        XCTAssertNil(UnixListParser.parse("dxrwr-xr-x    2 ftp      ftp          4096 May 17 15:04 pub", now: Self.now))
+        XCTAssertNil(UnixListParser.parse("-rw-r--r-w    1 ftp      ftp             1 May 17 15:04 odd", now: Self.now))
+        XCTAssertNotNil(UnixListParser.parse("drwxrwsr-t    2 ftp      ftp          4096 May 17 15:04 shared", now: Self.now))
+        // In a listing such a line is kept as sent, not dropped.
+        let listing = Listing(body: Array("dxrwr-xr-x    2 ftp      ftp          4096 May 17 15:04 pub\r\ntotal 8\r\n".utf8), format: .list, now: Self.now)
+        XCTAssertEqual(listing.entries.map(\.name), [nil])
+        XCTAssertEqual(listing.entries.first?.raw, "dxrwr-xr-x    2 ftp      ftp          4096 May 17 15:04 pub")
+        XCTAssertEqual(listing.lines.count, 2, "--raw keeps the total line")
     }
 }

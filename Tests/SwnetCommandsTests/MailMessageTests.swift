@@ -64,6 +64,7 @@ final class MailMessageTests: XCTestCase {
         // Only hidden recipients: the To header says so without naming them.
         var hidden = MailMessage(from: MailAddress("a@example.com"))
         hidden.bcc = [MailAddress("x@example.com"), MailAddress("X@example.com")]
+        hidden.messageID = "<fixed@example.org>"   // a random one may end in "x" and read "...x@example.com"
         let parsed = ParsedMail(try hidden.rendered())
         XCTAssertEqual(parsed.field("To"), "undisclosed-recipients:;")
         XCTAssertFalse(String(decoding: parsed.raw, as: UTF8.self).contains("x@example.com"))
@@ -173,9 +174,38 @@ final class MailMessageTests: XCTestCase {
         mail.boundary = "B"
         let part = ParsedMail(part: ParsedMail(try mail.rendered()).body.components(separatedBy: "\r\n--B")[2])
         XCTAssertEqual(part.field("Content-Disposition"), "attachment; filename*=utf-8''Bericht%20M%C3%A4rz%20%22final%22.pdf")
-        let type = try XCTUnwrap(part.field("Content-Type"))
-        XCTAssertTrue(type.hasPrefix("application/pdf; name=\"=?UTF-8?B?"), type)
-        XCTAssertEqual(MailDecode.words(type), "application/pdf; name=\"Bericht März \"final\".pdf\"")
+        XCTAssertEqual(part.field("Content-Type"), "application/pdf; name*=utf-8''Bericht%20M%C3%A4rz%20%22final%22.pdf")
+    }
+
+    /// Found by the mail fuzz target: a file name longer than a line made
+    /// a Content-Disposition (and a Content-Type) line of over 998 octets.
+    func testALongFileNameGoesInRFC2231Continuations() throws {
+        let x = { (count: Int) in [UInt8](repeating: UInt8(ascii: "x"), count: count) }
+        let found = String(decoding: x(347) + [0, 0x20] + x(60) + Array("Bcc: x@exaxm".utf8) + x(138) + [UInt8(ascii: "X")] + x(546)
+                           + [UInt8(ascii: "h")] + x(41) + [0x88, 0x87] + x(62), as: UTF8.self)
+        let ascii = String(repeating: "report-", count: 150) + "final.txt"
+        var mail = sampleMessage()
+        mail.boundary = "B"
+        mail.attachments = [MailMessage.Attachment(fileName: found, bytes: [1]), MailMessage.Attachment(fileName: ascii, bytes: [2])]
+        let raw = try mail.rendered()
+        let parsed = ParsedMail(raw)
+        XCTAssertEqual(parsed.lines.filter { $0.utf8.count > 998 }.count, 0)
+        assertCRLFOnly(raw)
+
+        let parts = parsed.body.components(separatedBy: "\r\n--B").dropFirst(2).map { ParsedMail(part: $0) }
+        for (part, name) in zip(parts, [found, ascii]) {
+            let disposition = try XCTUnwrap(part.field("Content-Disposition"))
+            XCTAssertTrue(disposition.hasPrefix("attachment; filename*0*=utf-8''"), disposition)
+            let type = try XCTUnwrap(part.field("Content-Type"))
+            XCTAssertTrue(type.contains("; name*0*=utf-8''") || type.contains("; name=\"=?UTF-8?B?"), type)
+            for (value, attribute) in [(disposition, "filename"), (type, "name")] where value.contains(attribute + "*0*") {
+                // The pieces in order, joined, are the ext-value of the whole name.
+                let pieces = value.components(separatedBy: "; ").filter { $0.hasPrefix(attribute + "*") }
+                for (index, piece) in pieces.enumerated() { XCTAssertTrue(piece.hasPrefix("\(attribute)*\(index)*="), piece) }
+                let joined = pieces.map { String($0.drop { $0 != "=" }.dropFirst()) }.joined()
+                XCTAssertEqual(String(joined.dropFirst("utf-8''".count)).removingPercentEncoding, name)
+            }
+        }
     }
 
     func testAMessageAttachmentGoesUnencodedWhenItCan() throws {
@@ -274,6 +304,30 @@ final class MailMessageTests: XCTestCase {
         for bad in ["", "two words@example.com", "<>", "a@b>", " , ", "jürgen@example.com", "Jo <jo@bücher.de>"] {
             XCTAssertThrowsError(try MailAddress.parseList(bad, what: "--to"), bad) { XCTAssertEqual(($0 as? SwnetError)?.code, .usage, bad) }
         }
+    }
+
+    /// Found by the mail fuzz target: a 1201-character address (and a name
+    /// with a word as long) made a header line longer than 998 octets.
+    func testLongAddressesAreRefusedAndLongNamesEncoded() throws {
+        let found = String(repeating: "x", count: 263) + "&" + String(repeating: "x", count: 937)
+        XCTAssertThrowsError(try MailAddress.parseList(found, what: "--to")) { error in
+            XCTAssertEqual((error as? SwnetError)?.code, .usage)
+            XCTAssertTrue((error as? SwnetError)?.reason.contains("at most 254 octets") == true, "\(error)")
+        }
+        let local = String(repeating: "a", count: 64)
+        let longest = local + "@" + String(repeating: "b", count: 254 - 65)
+        XCTAssertEqual(try MailAddress.parse(longest, what: "--to").address, longest)
+        XCTAssertThrowsError(try MailAddress.parse(longest + "c", what: "--to"))
+
+        var mail = sampleMessage()
+        let name = "Dr. " + String(repeating: "x", count: 1200)
+        mail.from = MailAddress("anna@example.com", displayName: name)
+        mail.to = [MailAddress("bob@example.com", displayName: String(repeating: "y", count: 1100))]
+        let parsed = ParsedMail(try mail.rendered())
+        XCTAssertEqual(parsed.headerLines.filter { $0.utf8.count > 998 }.count, 0)
+        XCTAssertEqual(MailDecode.words(try XCTUnwrap(parsed.field("From"))), name + " <anna@example.com>")
+        XCTAssertEqual(MailDecode.words(try XCTUnwrap(parsed.field("To"))), String(repeating: "y", count: 1100) + " <bob@example.com>")
+        XCTAssertEqual(MailAddress("x@y", displayName: "Plain Name").headerText, "Plain Name <x@y>", "short names stay as they were")
     }
 
     func testContentTypeIsGuessedFromTheExtension() {

@@ -10,6 +10,8 @@ final class TimeSpanTests: XCTestCase {
         XCTAssertEqual(TimeSpan.parse("500us"), .microseconds(500))
         XCTAssertEqual(TimeSpan.parse("0.1s"), .milliseconds(100))
         XCTAssertEqual(TimeSpan.parse("10m"), .seconds(600))
+        XCTAssertEqual(TimeSpan.parse("30d"), .seconds(30 * 86400))
+        XCTAssertEqual(TimeSpan.parse("0.5d"), .seconds(43200))
     }
 
     func testBareNumberIsSeconds() {
@@ -36,6 +38,8 @@ final class TimeSpanTests: XCTestCase {
     func testFormat() {
         XCTAssertEqual(TimeSpan.format(.milliseconds(250)), "250ms")
         XCTAssertEqual(TimeSpan.format(.seconds(2)), "2s")
+        XCTAssertEqual(TimeSpan.format(.seconds(30 * 86400)), "30d")
+        XCTAssertEqual(TimeSpan.format(.seconds(36 * 3600)), "36h")
         XCTAssertEqual(TimeSpan.format(.milliseconds(1500)), "1.5s")
         XCTAssertEqual(TimeSpan.format(.seconds(90)), "90s")
         XCTAssertEqual(TimeSpan.format(.seconds(120)), "2m")

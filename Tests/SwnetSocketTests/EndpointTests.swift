@@ -30,16 +30,25 @@ final class EndpointTests: XCTestCase {
     }
 
     func testPortsNumbersAndServiceNames() throws {
-        XCTAssertEqual(try Endpoint.port("0", for: .tcp), 0)
-        XCTAssertEqual(try Endpoint.port("65535", for: .tcp), 65535)
-        XCTAssertEqual(try Endpoint.port("http", for: .tcp), 80)
-        XCTAssertEqual(try Endpoint.port("domain", for: .udp), 53)
+        XCTAssertEqual(try Endpoint.port("0", for: .tcp, use: .local), 0)
+        XCTAssertEqual(try Endpoint.port("65535", for: .tcp, use: .destination), 65535)
+        XCTAssertEqual(try Endpoint.port("http", for: .tcp, use: .destination), 80)
+        XCTAssertEqual(try Endpoint.port("domain", for: .udp, use: .local), 53)
         for bad in ["65536", "-1", "", "nosuchservice", "ht tp"] {
-            XCTAssertThrowsError(try Endpoint.port(bad, for: .tcp), bad) { error in
+            XCTAssertThrowsError(try Endpoint.port(bad, for: .tcp, use: .local), bad) { error in
                 XCTAssertEqual((error as? SwnetError)?.code, .usage)
             }
         }
-        XCTAssertThrowsError(try Endpoint(host: "h", port: "0").portNumber(for: .tcp))
+        // A local port may be 0 (a free one), a destination may not: the range in the error says which.
+        XCTAssertThrowsError(try Endpoint.port("70000", for: .tcp, use: .local)) { error in
+            XCTAssertEqual((error as? SwnetError)?.reason, "port 70000 is out of range: expected a whole number from 0 to 65535")
+        }
+        XCTAssertThrowsError(try Endpoint.port("70000", for: .tcp, use: .destination)) { error in
+            XCTAssertEqual((error as? SwnetError)?.reason, "port 70000 is out of range: expected a whole number from 1 to 65535")
+        }
+        XCTAssertThrowsError(try Endpoint(host: "h", port: "0").portNumber(for: .tcp)) { error in
+            XCTAssertEqual((error as? SwnetError)?.reason, "port 0 is not a destination: expected a whole number from 1 to 65535")
+        }
     }
 
     func testPortListsAndRanges() throws {

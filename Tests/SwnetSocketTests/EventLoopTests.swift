@@ -14,6 +14,29 @@ final class EventLoopTests: XCTestCase {
         XCTAssertEqual(fired, [1, 2, 3])
     }
 
+    /// A timer's action often captures the loop or its owner; a cancelled
+    /// timer waits in the queue until its deadline, so holding the action
+    /// there (or after it ran) would keep a reference cycle alive.
+    func testACancelledOrSpentTimerLetsGoOfWhatItsActionCaptured() throws {
+        final class Token {}
+        let loop = try EventLoop()
+        weak var cancelledCapture: Token?
+        weak var spentCapture: Token?
+        var timers: [LoopTimer] = []
+        do {
+            let first = Token(), second = Token()
+            cancelledCapture = first
+            spentCapture = second
+            timers.append(loop.schedule(after: .seconds(3600)) { _ = first })
+            timers.append(loop.schedule(after: .zero) { _ = second; loop.stop() })
+        }
+        timers[0].cancel()
+        XCTAssertNil(cancelledCapture, "a cancelled timer still holds its action")
+        try loop.run()
+        XCTAssertNil(spentCapture, "a timer that has fired still holds its action")
+        XCTAssertEqual(timers.count, 2)
+    }
+
     func testAHandlersErrorStopsTheLoopAndIsThrown() throws {
         let loop = try EventLoop()
         struct Boom: Error {}

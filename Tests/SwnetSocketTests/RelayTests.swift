@@ -10,7 +10,7 @@ final class RelayTests: XCTestCase {
     func relay(_ pair: LoopbackPair, stdin: StdioPair, stdout: StdioPair, _ configure: (inout RelayOptions) -> Void = { _ in }) throws -> Relay {
         var options = RelayOptions()
         configure(&options)
-        return Relay(socket: pair.client, peer: "test", input: stdin.relaySide, output: stdout.relaySide, options: options, loop: try EventLoop())
+        return Relay(stream: pair.client, peer: "test", input: stdin.relaySide, output: stdout.relaySide, options: options, loop: try EventLoop())
     }
 
     func testCopiesBothWaysHalfClosesAndEndsWhenThePeerCloses() throws {
@@ -128,6 +128,13 @@ final class RelayTests: XCTestCase {
     }
 }
 
+/// A value one thread sets and another reads, behind a lock.
 final class Box<Value>: @unchecked Sendable {
-    var value: Value?
+    private let lock = NSLock()
+    private var stored: Value?
+
+    var value: Value? {
+        get { lock.lock(); defer { lock.unlock() }; return stored }
+        set { lock.lock(); stored = newValue; lock.unlock() }
+    }
 }

@@ -9,4 +9,11 @@ final class PercentEncodingTests: XCTestCase {
         XCTAssertEqual(PercentEncoding.decoded("%4"), "%4")
         XCTAssertEqual(PercentEncoding.decoded("%41%42"), "AB")
     }
+
+    func testEncodingKeepsOnlyUnreservedCharacters() {
+        XCTAssertEqual(PercentEncoding.encoded("anna"), "anna")
+        XCTAssertEqual(PercentEncoding.encoded("a.b-c_d~e"), "a.b-c_d~e")
+        XCTAssertEqual(PercentEncoding.encoded("anna@example.com:x/y é"), "anna%40example.com%3Ax%2Fy%20%C3%A9")
+        XCTAssertEqual(PercentEncoding.decoded(Substring(PercentEncoding.encoded("a:b@c%d"))), "a:b@c%d")
+    }
 }

@@ -67,7 +67,7 @@ public enum BashCompletion {
 
         """
         for command in program.commands {
-            guard let first = command.arguments.first, let action = action(for: first.kind, function: function) else { continue }
+            guard let first = command.arguments.first, let action = action(for: first.kind.completion, function: function) else { continue }
             text += "        \(command.name)) \(action) ;;\n"
         }
         text += """
@@ -94,12 +94,12 @@ public enum BashCompletion {
     private static func valueCases(_ options: [OptionSpec], function: String, indent: String) -> String {
         options.filter { $0.takesValue && !$0.optionalValue }.map { option in
             let label = ([option.short.map { "-\($0)" }, "--" + option.long].compactMap { $0 }).joined(separator: "|")
-            return "\(indent)\(label)) \(action(for: option.kind, function: function).map { $0 + "; " } ?? "")return ;;\n"
+            return "\(indent)\(label)) \(action(for: option.completion, function: function).map { $0 + "; " } ?? "")return ;;\n"
         }.joined()
     }
 
-    private static func action(for kind: ValueKind, function: String) -> String? {
-        switch kind.completion {
+    private static func action(for completion: ValueKind.Completion, function: String) -> String? {
+        switch completion {
         case .none: return nil
         case .files: return "\(function)_files \"$cur\""
         case .hosts: return "\(function)_hosts \"$cur\""

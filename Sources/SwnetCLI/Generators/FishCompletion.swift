@@ -38,11 +38,13 @@ public enum FishCompletion {
         if let short = option.short { parts.append("-s \(short)") }
         parts.append("-l \(option.long)")
         if option.takesValue && !option.optionalValue {
-            switch option.kind.completion {
+            switch option.completion {
             case .none: parts.append("-x")
             case .files: parts.append("-r -F")
             case .hosts: parts.append("-x -a '(__fish_print_hostnames)'")
-            case .words(let words): parts.append("-x -a \(quote(words.joined(separator: " ")))")
+            case .words(let words):
+                // Each word's own short description (the placeholder), or fish repeats the option's whole help for every one.
+                parts.append("-x -a \(quote(words.map { $0 + "\\t" + option.placeholder }.joined(separator: " ")))")
             }
         }
         parts.append("-d \(quote(option.help))")

@@ -66,6 +66,7 @@ public enum ManPage {
             head += option.optionalValue ? "[=\\fI\(escape(option.placeholder))\\fR]" : " \\fI\(escape(option.placeholder))\\fR"
         }
         var help = option.help
+        if let note = option.applicabilityNote { help += " (\(note))" }
         if let value = option.defaultValue { help += " (default: \(value))" }
         if option.repeatable { help += "; may be repeated" }
         return [".TP", head] + text(help + (help.hasSuffix(")") || help.hasSuffix(".") ? "" : "."))

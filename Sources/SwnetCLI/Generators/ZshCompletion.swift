@@ -40,7 +40,7 @@ public enum ZshCompletion {
             }
             for (index, argument) in command.arguments.enumerated() {
                 let position = argument.variadic ? "*" : "\(index + 1)"
-                text += "                        \(quote("\(position):\(argument.name):\(action(argument.kind, in: program))")) \\\n"
+                text += "                        \(quote("\(position):\(argument.name):\(action(argument.kind.completion, in: program))")) \\\n"
             }
             text += "                        && return\n                    ;;\n"
         }
@@ -51,7 +51,13 @@ public enum ZshCompletion {
             return 1
         }
 
-        _\(name) "$@"
+        # Autoloaded from fpath, the file is the function's body; sourced
+        # (`source <(\(name) completion zsh)` after compinit), it registers itself.
+        if [[ $zsh_eval_context[-1] == loadautofunc ]]; then
+            _\(name) "$@"
+        else
+            compdef _\(name) \(name)
+        fi
 
         """
         return text
@@ -62,7 +68,7 @@ public enum ZshCompletion {
         var help = "[\(escape(option.help))]"
         if option.takesValue {
             help += option.optionalValue ? "::\(option.placeholder):" : ":\(option.placeholder):"
-            help += action(option.kind, in: nil)
+            help += action(option.completion, in: nil)
         }
         let long = "--" + option.long + (option.optionalValue ? "=-" : option.takesValue ? "=" : "")
         let repeated = option.repeatable ? "*" : ""
@@ -74,8 +80,8 @@ public enum ZshCompletion {
         return ["\(exclusion){\(shortForm),\(long)}\(quote(help))"]
     }
 
-    private static func action(_ kind: ValueKind, in program: ProgramSpec?) -> String {
-        switch kind.completion {
+    private static func action(_ completion: ValueKind.Completion, in program: ProgramSpec?) -> String {
+        switch completion {
         case .none: return " "
         case .files: return "_files"
         case .hosts: return "_hosts"

@@ -1,4 +1,5 @@
 import CCurl
+import SwnetCLI
 import SwnetCore
 import SwnetTransfer
 
@@ -33,6 +34,8 @@ final class FTPDirectoryFetch {
     /// The URL as messages name it.
     private let target: String
     private let console: Console
+    /// The limits, for naming the one that fired.
+    private let invocation: Invocation
     /// `--max-time` covers both transfers together.
     private let maxTime: Duration?
     private let start = ContinuousClock.now
@@ -41,11 +44,12 @@ final class FTPDirectoryFetch {
 
     /// `handle` has its URL and options set; this takes over its body and
     /// header callbacks. `target` names the URL in messages.
-    init(handle: EasyHandle, target: String, console: Console, maxTime: Duration?) {
+    init(handle: EasyHandle, target: String, console: Console, invocation: Invocation) {
         self.handle = handle
         self.target = target
         self.console = console
-        self.maxTime = maxTime
+        self.invocation = invocation
+        self.maxTime = invocation.duration("max-time")
         handle.onHeader = { [replies] in replies.record($0) }
         handle.onBody = { [unowned self] bytes in
             self.body.append(contentsOf: bytes)
@@ -101,14 +105,15 @@ final class FTPDirectoryFetch {
         if let maxTime {
             let left = maxTime - (ContinuousClock.now - start)
             guard left > .zero else {
-                throw SwnetError(.timeout, "gave up after --max-time \(TimeSpan.format(maxTime))").adding(target)
+                throw SwnetError(.timeout, "gave up after \(TimeSpan.format(maxTime)) (--max-time)").adding(target)
             }
             try handle.set(CURLOPT_TIMEOUT_MS, max(1, Int(left.milliseconds)))
         }
         do {
             try handle.perform()
         } catch let error as SwnetError {
-            throw described(error)
+            let ranOut = maxTime.map { ContinuousClock.now - start >= $0 - .milliseconds(5) } ?? false
+            throw described(TransferFailure.explain(error, code: handle.lastCode, handle: handle, invocation: invocation, maxTimeRanOut: ranOut))
         }
     }
 

@@ -16,8 +16,6 @@ enum FTPListCommand: Command {
             OptionSpec("user", short: "u", .text, placeholder: "USER[:PASS]",
                        help: "Log in as USER instead of anonymous (also instead of a user in the URL); without PASS the password comes from --password-file, else SWNET_PASSWORD, else a prompt on the terminal"),
             OptionSpec("password-file", .file, help: "Read the password from the first line of FILE"),
-            OptionSpec("netrc", help: "Take the login from ~/.netrc: the password of the user given, or the user and password for the host when none is given"),
-            OptionSpec("netrc-file", .file, help: "Like --netrc, with FILE instead of ~/.netrc"),
             OptionSpec("active", help: "Active mode: the server connects back (EPRT, then PORT) instead of the default passive mode (EPSV, then PASV)"),
             OptionSpec("tls", help: "Require explicit FTPS: AUTH TLS before the login, and TLS on the data connection too; ftps:// URLs use implicit TLS instead"),
             OptionSpec("method", .choice(FTPDirectoryFetch.Method.allCases.map(\.rawValue)), placeholder: "HOW", default: "auto",
@@ -26,7 +24,7 @@ enum FTPListCommand: Command {
             OptionSpec("raw", help: "Print the server's own lines, in its order, including . and .."),
             OptionSpec("sort", .choice(ListingOutput.Order.allCases.map(\.rawValue)), placeholder: "KEY", default: "name",
                        help: "Order entries by name (byte order, the same everywhere), time (newest first), size (largest first), or none (as the server sent them)"),
-        ] + TransferOptions.specs,
+        ] + FetchOptions.specs + TransferOptions.specs,
         discussion: [
             "The table has one line per entry: type (file, dir, link, other), size in bytes, modification time, and the name; a link shows as name -> target, and - stands where the server did not say. Times are UTC: MLSD sends UTC, and LIST times are taken as the server writes them, since LIST does not say the zone; for LIST's older files only the date is known. The entries . and .. are left out.",
             "--json prints one array of {\"name\",\"type\",\"size\",\"modified\",\"permissions\",\"target\",\"raw\"}: modified in RFC 3339 (UTC, midnight when only the date is known), permissions as ls shows them (rw-r--r--) when the server tells the Unix mode, else MLSD's perm fact (such as flr), and null wherever the server did not say; raw is the server's line.",
@@ -45,11 +43,17 @@ enum FTPListCommand: Command {
         let style = try outputStyle(invocation, json: console.json)
         let url = try FTPURL(invocation.arguments[0])
 
+        let fetchOptions = try FetchOptions(invocation)
         let handle = try EasyHandle()
+        try TransferOptions.check(invocation)
         try TransferOptions.apply(invocation, to: handle, console: console)
-        try handle.set(CURLOPT_URL, url.location)
+        // Through an HTTP proxy, a tunnel: the FTP dialogue stays ours.
+        try fetchOptions.apply(to: handle, tunnel: true)
         try handle.set(CURLOPT_PROTOCOLS_STR, "ftp,ftps")
-        let user = try login(invocation, url: url, handle: handle)
+        let login = try self.login(invocation, url: url, options: fetchOptions)
+        try login?.apply(to: handle)
+        try handle.set(CURLOPT_URL, login?.located(in: url.location) ?? url.location)
+        let user = login?.user
         if invocation.isSet("tls") {
             try handle.set(CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue))
             // RFC 4217's AUTH TLS first (libcurl's default tries the older AUTH SSL first).
@@ -60,7 +64,7 @@ enum FTPListCommand: Command {
         if let family = context.family { try handle.set(CURLOPT_IPRESOLVE, Int(family == .v4 ? CURL_IPRESOLVE_V4 : CURL_IPRESOLVE_V6)) }
 
         let method = FTPDirectoryFetch.Method(rawValue: invocation.text("method")!)!
-        let fetch = FTPDirectoryFetch(handle: handle, target: url.display(user: user), console: console, maxTime: invocation.duration("max-time"))
+        let fetch = FTPDirectoryFetch(handle: handle, target: url.display(user: user), console: console, invocation: invocation)
         let listing = try fetch.run(method, now: Int64(time(nil)))
 
         let order = ListingOutput.Order(rawValue: invocation.text("sort")!)!
@@ -68,7 +72,7 @@ enum FTPListCommand: Command {
         console.verbose("\(listing.entries.count) entries from \(listing.format.rawValue)")
         let unparsed = listing.unparsedCount
         if unparsed > 0 && style != .raw {
-            console.note("ftp-list: \(unparsed) line\(unparsed == 1 ? "" : "s") of the \(listing.format.rawValue) reply not understood, shown as sent")
+            console.note("ftp-list: \(counted(unparsed, "line")) of the \(listing.format.rawValue) reply not understood, shown as sent")
         }
         return .success
     }
@@ -90,46 +94,19 @@ enum FTPListCommand: Command {
     }
 
     /// Who logs in: -u, else the user in the URL, else anonymous (libcurl's
-    /// `anonymous` with password `ftp@example.com`) or the host's .netrc login.
-    /// Credentials go to libcurl through their own options, never in the URL.
-    /// Returns the user, to name in messages; nil for anonymous or .netrc.
-    private static func login(_ invocation: Invocation, url: FTPURL, handle: EasyHandle) throws -> String? {
+    /// `anonymous` with password `ftp@example.com`) or the host's .netrc
+    /// login (nil). A password goes to libcurl through its own option, never
+    /// in the URL.
+    private static func login(_ invocation: Invocation, url: FTPURL, options: FetchOptions) throws -> FetchOptions.Login? {
         let passwordFile = invocation.text("password-file")
-        let netrcFile = invocation.text("netrc-file")
-        if let netrcFile {
-            guard access(netrcFile, R_OK) == 0 else { throw SwnetError(.local, "cannot read the .netrc file").adding(netrcFile) }
-            try handle.set(CURLOPT_NETRC_FILE, netrcFile)
-        }
-        let netrc = invocation.isSet("netrc") || netrcFile != nil
-        if netrc { try handle.set(CURLOPT_NETRC, Int(CURL_NETRC_OPTIONAL.rawValue)) }
-        // With --netrc, a user without a password takes it from the file, unless --password-file says otherwise.
-        let passwordFromNetrc = netrc && passwordFile == nil
-
-        var credentials: Credentials?
-        var userOnly: String?
         if let text = invocation.text("user") {
-            if passwordFromNetrc && !text.contains(":") {
-                userOnly = text
-            } else {
-                credentials = try Credentials.resolve(text, passwordFile: passwordFile)
-            }
+            return try options.login(text, passwordFile: passwordFile, offersPasswordFile: true)
         } else if let user = url.user {
-            if let password = url.password {
-                credentials = Credentials(user: user, password: password)
-            } else if passwordFromNetrc {
-                userOnly = user
-            } else {
-                credentials = try Credentials.resolve(user, passwordFile: passwordFile)
-            }
+            return try url.password.map { .credentials(Credentials(user: user, password: $0)) }
+                ?? options.login(user, passwordFile: passwordFile, offersPasswordFile: true)
         } else if passwordFile != nil {
             throw SwnetError.usage("--password-file needs a user: give -u USER or ftp://USER@HOST/")
         }
-        if let credentials {
-            try handle.set(CURLOPT_USERNAME, credentials.user)
-            try handle.set(CURLOPT_PASSWORD, credentials.password)
-        } else if let userOnly {
-            try handle.set(CURLOPT_USERNAME, userOnly)
-        }
-        return credentials?.user ?? userOnly
+        return nil
     }
 }

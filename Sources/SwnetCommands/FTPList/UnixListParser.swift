@@ -37,7 +37,8 @@ enum UnixListParser {
             guard !rest.isEmpty else { return nil }
             var name = String(rest)
             var target: String?
-            if kind == .link, let arrow = rest.firstRange(of: " -> ") {
+            // The arrow splits only where a name comes before it and a target after it.
+            if kind == .link, let arrow = rest.dropFirst().firstRange(of: " -> "), arrow.upperBound < rest.endIndex {
                 name = String(rest[..<arrow.lowerBound])
                 target = String(rest[arrow.upperBound...])
             }
@@ -61,7 +62,11 @@ enum UnixListParser {
         default: return nil
         }
         let permissions = characters[1...9]
-        guard permissions.allSatisfy({ "rwxsStTlL-".contains($0) }) else { return nil }
+        // Each letter in its own place (rwx for owner, group, others; s, S, t, T
+        // and the old l, L for locking where they belong): a line with them out
+        // of place is not read as a mode, it is kept as sent.
+        let allowed = ["r-", "w-", "xsS-", "r-", "w-", "xsSlL-", "r-", "w-", "xtT-"]
+        guard zip(permissions, allowed).allSatisfy({ $1.contains($0) }) else { return nil }
         return (kind, String(permissions), characters[0] == "c" || characters[0] == "b")
     }
 

@@ -15,6 +15,10 @@ final class Download {
     /// The URL as messages and reports show it: without a password in it.
     let shown: String
     let output: BodyOutput
+    /// `-D`: where the accepted answer's headers also go, shared by every download.
+    let headerDump: BodyOutput?
+    /// The failure to write them there, if any.
+    private var headerDumpError: SwnetError?
     /// The easy handle, from the first attempt until the end: only running
     /// downloads hold one (and its receive buffer).
     private(set) var handle: EasyHandle?
@@ -34,12 +38,21 @@ final class Download {
     private var verdict = Verdict.pending
     /// When this attempt last received a byte (or started), for `--idle-timeout`.
     private(set) var lastActivity = ContinuousClock.now
+    /// When `--max-time` runs out: it bounds every attempt and every wait
+    /// between them together, so a retry never sleeps past it.
+    private var deadline: ContinuousClock.Instant?
+    /// This URL's use of the cache (`--cache`), nil without it.
+    let cache: CachedFetch?
+    /// A 304 that was not about the stored answer: the next attempt fetches it whole.
+    private var refetch = false
 
     private enum Verdict { case pending, keep, drop }
 
     /// What comes after an attempt.
     enum Next {
         case retry(after: Duration, reason: String)
+        /// Again at once, as the same attempt (see `refetch`).
+        case again
         case finished(Outcome)
     }
 
@@ -55,12 +68,18 @@ final class Download {
     /// The progress when the download ended.
     private var finalProgress: (done: Int64, total: Int64?) = (0, nil)
 
-    init(url: String, destination: BodyDestination, settings: RequestSettings, stdout: Int32) {
+    init(url: String, destination: BodyDestination, settings: RequestSettings, stdout: Int32, headerDump: BodyOutput? = nil) {
         self.url = url
         self.shown = URLParts.redacted(url)
         self.settings = settings
         output = BodyOutput(destination, resume: settings.resume, stdout: stdout)
+        self.headerDump = headerDump
+        cache = CachedFetch.make(url: url, settings: settings, shown: shown)
     }
+
+    /// Whether this download writes to stdout (its body, or its headers for
+    /// `-D -`), so that it must not run beside another one that does.
+    var writesStdout: Bool { output.destination == .stdout || headerDump?.destination == .stdout }
 
     /// Retries allowed after the first attempt.
     var retries: Int { settings.retry.retries }
@@ -70,6 +89,11 @@ final class Download {
     /// resume from.
     func prepareAttempt() throws -> EasyHandle {
         let handle = try self.handle ?? makeHandle()
+        if attempt == 0 && deadline == nil {
+            deadline = settings.invocation.duration("max-time").map { .now + $0 }
+        } else if let deadline {
+            try handle.set(CURLOPT_TIMEOUT_MS, max(1, Int((deadline - .now).milliseconds)))
+        }
         attempt += 1
         lastActivity = .now
         rawHeaders.removeAll(keepingCapacity: true)
@@ -81,6 +105,7 @@ final class Download {
             offset = try output.existingSize()
             try handle.set(CURLOPT_RESUME_FROM_LARGE, offset: offset)
         }
+        if let cache { try handle.set(CURLOPT_HTTPHEADER, list: settings.headers + cache.conditionalFields()) }
         return handle
     }
 
@@ -110,6 +135,44 @@ final class Download {
         return (offset + handle.offset(CURLINFO_SIZE_DOWNLOAD_T), length >= 0 ? offset + length : nil)
     }
 
+    // MARK: From the cache
+
+    /// Serves a fresh stored answer, before any attempt and without the
+    /// network (libcurl is not even loaded for it): the outcome, or nil
+    /// when the cache has none to serve.
+    func serveFromCache() -> Outcome? {
+        guard attempt == 0, let cache, let (entry, head) = cache.freshHit() else { return nil }
+        let started = ContinuousClock.now
+        output.beginAttempt()
+        let served = writeStored(head, cache)
+        if served { _ = output.touch() }
+        output.close()
+        let error = output.error ?? (served ? nil : SwnetError(.local, "cannot read its cache entry"))
+        finalProgress = (bodyBytes, entry.bodyLength)
+        let elapsed = ContinuousClock.now - started
+        // The record and the summary are made only for --json and -v, as for a fetch.
+        let console = settings.console, file = output.destination.path
+        let report = console.json ? HTTPReport.cached(url: shown, headers: head.headers, size: bodyBytes, file: file, total: elapsed, error: error) : .null
+        var summary: String?
+        if console.verbosity >= 1 && !console.quiet {
+            let headers = head.headers
+            summary = "HTTP/\(headers.version) \(headers.statusText), \(ProgressBar.size(bodyBytes)) in \(milliseconds(elapsed)) ms"
+                + (file.map { " to \($0)" } ?? "") + " (\(cache.summary), age \(head.value("age") ?? "0") s)"
+        }
+        return Outcome(error: error, report: report, summary: summary)
+    }
+
+    /// Writes a stored answer: its head for `-i` and `-D`, then its body.
+    private func writeStored(_ head: ResponseHead, _ cache: CachedFetch) -> Bool {
+        if settings.include { _ = head.bytes.withUnsafeBytes { output.write($0) } }
+        dumpHeaders(head.bytes)
+        return cache.serveStored { chunk in
+            guard output.write(chunk) else { return false }
+            bodyBytes += Int64(chunk.count)
+            return true
+        }
+    }
+
     // MARK: During the attempt
 
     private func header(_ line: UnsafeRawBufferPointer) {
@@ -132,22 +195,48 @@ final class Download {
         guard verdict == .keep else { return true }
         guard output.write(bytes) else { return false }
         bodyBytes += Int64(bytes.count)
+        cache?.append(bytes)
         return true
     }
 
     /// Decides whether this attempt's answer is the one to write.
     private func judge() {
         let status = handle?.long(CURLINFO_RESPONSE_CODE) ?? 0
-        if settings.retry.allowsRetry(after: attempt) && RetryPolicy.isTransient(status: status) {
+        if settings.retry.allowsRetry(after: attempt) && RetryPolicy.isTransient(status: status)
+            && fitsBeforeDeadline(settings.retry.wait(beforeRetry: attempt, retryAfter: retryAfter(finalResponse))) {
             verdict = .drop  // another attempt follows: this answer is not the result
-        } else if offset > 0 && status != 206 {
+            return
+        }
+        // -D: the headers of the answer that is the result, whole, before its
+        // body; for a 304 that confirms the stored answer, that answer's (as -i).
+        if !(status == 304 && cache?.isRevalidating == true) { dumpHeaders(rawHeaders) }
+        if offset > 0 && status != 206 {
             verdict = .drop  // not the rest of the file: never append it to the partial one
+        } else if status == 304, let cache, cache.isRevalidating {
+            guard let head = cache.revalidated(by: rawHeaders[lastResponse...], redirected: handle!.long(CURLINFO_REDIRECT_COUNT) > 0) else {
+                verdict = .drop
+                refetch = true
+                return
+            }
+            verdict = .keep  // the stored answer, confirmed: served as if it had come now
+            _ = writeStored(head, cache)
         } else {
             verdict = .keep
             if settings.include || settings.head {
                 _ = rawHeaders.withUnsafeBytes { output.write($0) }
             }
+            if let cache, let handle {
+                let length = handle.offset(CURLINFO_CONTENT_LENGTH_DOWNLOAD_T)
+                cache.begin(rawHeaders: rawHeaders[lastResponse...], status: status, redirected: handle.long(CURLINFO_REDIRECT_COUNT) > 0,
+                            contentLength: length >= 0 ? length : nil)
+            }
         }
+    }
+
+    /// `-D`: one answer's header block, to the file every download shares.
+    private func dumpHeaders(_ bytes: [UInt8]) {
+        guard let headerDump, headerDumpError == nil else { return }
+        if !bytes.withUnsafeBytes({ headerDump.write($0) }) { headerDumpError = headerDump.error }
     }
 
     // MARK: After the attempt
@@ -161,16 +250,22 @@ final class Download {
             if verdict == .keep { _ = output.touch() }
         }
         output.close()
+        cache?.finish(complete: completion.error == nil && output.error == nil && verdict == .keep)
+        if refetch && completion.error == nil {
+            refetch = false
+            attempt -= 1
+            return .again
+        }
 
         var error: SwnetError?
         var transient = false
         var retryAfter: Duration?
         var parsed: ResponseHeaders?
         func response() -> ResponseHeaders {
-            if parsed == nil { parsed = finalResponse }
+            if parsed == nil { parsed = cache?.servedHead?.headers ?? finalResponse }
             return parsed!
         }
-        if let failure = output.error {
+        if let failure = output.error ?? headerDumpError {
             error = failure  // a local write failure: another attempt would fail the same way
         } else if let failure = completion.error {
             error = explain(failure, code: completion.code, handle)
@@ -180,19 +275,24 @@ final class Download {
         } else {
             if RetryPolicy.isTransient(status: status) {
                 transient = true
-                retryAfter = response().value("retry-after").flatMap { RetryAfter.parse($0, now: Int64(time(nil))) }
+                retryAfter = self.retryAfter(response())
             }
             if status >= 400 && !settings.acceptAnyStatus {
-                error = SwnetError(.serverError, "server answered \(response().statusText)")
+                // 401 and 407 ask for credentials, or refuse the ones sent: an authentication failure, as for ftp-list and smtp-send.
+                let code: ExitCode = status == 401 || status == 407 ? .auth : .serverError
+                error = SwnetError(code, "\(status == 407 ? "proxy" : "server") answered \(response().statusText)")
             }
         }
 
         if transient && settings.retry.allowsRetry(after: attempt) {
-            if !output.cannotRewind {
-                let wait = settings.retry.wait(beforeRetry: attempt, retryAfter: retryAfter)
+            let wait = settings.retry.wait(beforeRetry: attempt, retryAfter: retryAfter)
+            if !fitsBeforeDeadline(wait) {
+                error = error.map { SwnetError($0.code, $0.reason + " (not retried: waiting \(TimeSpan.format(wait)) would pass --max-time)") }
+            } else if output.cannotRewind {
+                error = error.map { SwnetError($0.code, $0.reason + " (not retried: \(output.written) bytes already went to stdout)") }
+            } else {
                 return .retry(after: wait, reason: error?.reason ?? "server answered \(response().statusText)")
             }
-            error = error.map { SwnetError($0.code, $0.reason + " (not retried: \(output.written) bytes already went to stdout)") }
         }
 
         // The record and the summary cost a little per URL: made only for --json and -v.
@@ -201,7 +301,8 @@ final class Download {
         if console.json {
             let file = verdict == .keep ? output.destination.path : nil
             report = status > 0
-                ? HTTPReport.answered(url: shown, handle: handle, headers: response(), size: bodyBytes, file: file, error: error)
+                ? HTTPReport.answered(url: shown, handle: handle, headers: response(), size: bodyBytes, file: file, error: error,
+                                      status: cache?.servedHead.map { _ in response().status }, cache: cache?.state.rawValue)
                 : HTTPReport.failed(url: shown, error: error ?? SwnetError(.failure, "no answer"))
         }
         let summary = status > 0 && console.verbosity >= 1 && !console.quiet ? summary(handle, response()) : nil
@@ -211,31 +312,31 @@ final class Download {
         return .finished(outcome)
     }
 
+    /// The wait a `Retry-After` header asks for, if it has a valid one.
+    private func retryAfter(_ headers: ResponseHeaders) -> Duration? {
+        headers.value("retry-after").flatMap { RetryAfter.parse($0, now: Int64(time(nil))) }
+    }
+
+    /// Whether a wait of `wait` and another attempt still fit into `--max-time`.
+    private func fitsBeforeDeadline(_ wait: Duration) -> Bool {
+        deadline.map { ContinuousClock.now + wait < $0 } ?? true
+    }
+
     /// libcurl's words, made plainer where they leave the reader guessing.
     private func explain(_ failure: SwnetError, code: CURLcode, _ handle: EasyHandle) -> SwnetError {
         switch code {
         case CURLE_TOO_MANY_REDIRECTS:
             let last = URLParts.redacted(handle.string(CURLINFO_EFFECTIVE_URL) ?? url)
             return SwnetError(failure.code, "more than \(settings.maxRedirects) redirects, the last to \(last): a redirect loop? (--max-redirs N allows more)")
-        case CURLE_COULDNT_CONNECT:
-            // libcurl says "Couldn't connect to server"; the system's reason says which way.
-            let code = handle.long(CURLINFO_OS_ERRNO)
-            guard code != 0 else { return failure }
-            // Name the address libcurl tried; through a proxy only libcurl's own words know it.
-            let server: String
-            if let address = handle.string(CURLINFO_PRIMARY_IP), !address.isEmpty {
-                let port = handle.long(CURLINFO_PRIMARY_PORT)
-                server = address.contains(":") ? "[\(address)]:\(port)" : "\(address):\(port)"
-            } else if ProxyEnvironment.isSet {
-                return failure
-            } else {
-                server = URLParts(handle.string(CURLINFO_EFFECTIVE_URL) ?? url).server
-            }
-            return SwnetError(failure.code, "cannot connect to \(server): \(Errno(Int32(code)))")
+        case CURLE_COULDNT_CONNECT where settings.connection.unixSocket != nil && handle.long(CURLINFO_OS_ERRNO) != 0:
+            // libcurl names the URL's host; the socket is what was tried.
+            let reason = Errno(Int32(handle.long(CURLINFO_OS_ERRNO)))
+            return SwnetError(reason.exitCode, "unix:\(settings.connection.unixSocket!): \(reason)", errno: reason)
         case CURLE_RANGE_ERROR:
             return SwnetError(failure.code, "cannot resume \(output.name): the server sent the whole file instead of the rest (remove the file, or drop -C, to fetch it again)")
         default:
-            return failure
+            let ranOut = deadline.map { ContinuousClock.now >= $0 - .milliseconds(5) } ?? false
+            return TransferFailure.explain(failure, code: code, handle: handle, invocation: settings.invocation, maxTimeRanOut: ranOut)
         }
     }
 
@@ -248,6 +349,7 @@ final class Download {
         var text = "\(version) \(headers.statusText), \(ProgressBar.size(bodyBytes)) in \(milliseconds(total)) ms"
         if let path = output.destination.path, verdict == .keep { text += " to \(path)" }
         if attempt > 1 { text += " (attempt \(attempt))" }
+        if let cache { text += " (\(cache.summary))" }
         return text
     }
 }

@@ -15,12 +15,14 @@ final class DownloadQueue {
     private let parallel: Int
     private let console: Console
     private let progress: ProgressBar?
-    private let multi: MultiHandle
+    /// Made for the first transfer (see `multi()`).
+    private var multiHandle: MultiHandle?
     private var outcomes: [Download.Outcome?]
     /// The first download not started yet.
     private var next = 0
-    /// Downloads in the multi handle, by their easy handle.
-    private var running: [ObjectIdentifier: Int] = [:]
+    /// Downloads in the multi handle (their indices): a handful, so a list,
+    /// as in MultiHandle.
+    private var running: [Int] = []
     /// Downloads waiting to retry, and when.
     private var waiting: [(index: Int, at: ContinuousClock.Instant)] = []
     /// `--json` records written so far: the first `reported` URLs'.
@@ -33,7 +35,6 @@ final class DownloadQueue {
         self.parallel = parallel
         self.console = console
         self.progress = progress
-        multi = try MultiHandle()
         outcomes = Array(repeating: nil, count: downloads.count)
     }
 
@@ -46,8 +47,9 @@ final class DownloadQueue {
                 next += 1
             }
             if running.isEmpty && waiting.isEmpty && next >= downloads.count { break }
-            for completion in try multi.run(timeout: pollTimeout()) {
-                guard let index = running.removeValue(forKey: ObjectIdentifier(completion.handle)) else { continue }
+            for completion in try multi().run(timeout: pollTimeout()) {
+                guard let slot = running.firstIndex(where: { downloads[$0].handle === completion.handle }) else { continue }
+                let index = running.remove(at: slot)
                 finished(index, downloads[index].finish(completion))
             }
             stopIdleDownloads()
@@ -62,18 +64,31 @@ final class DownloadQueue {
 
     // MARK: Scheduling
 
+    /// The multi handle, made when the first transfer needs it: a run whose
+    /// every URL is a fresh cache hit never loads libcurl.
+    private func multi() throws -> MultiHandle {
+        if let multiHandle { return multiHandle }
+        let made = try MultiHandle()
+        multiHandle = made
+        return made
+    }
+
     /// A download for stdout waits for the one before it on stdout.
     private func mayStart(_ index: Int) -> Bool {
-        guard downloads[index].output.destination == .stdout else { return true }
-        return !downloads[..<index].indices.contains { downloads[$0].output.destination == .stdout && outcomes[$0] == nil }
+        guard downloads[index].writesStdout else { return true }
+        return !downloads[..<index].indices.contains { downloads[$0].writesStdout && outcomes[$0] == nil }
     }
 
     private func start(_ index: Int) {
         let download = downloads[index]
+        if let outcome = download.serveFromCache() {
+            finished(index, .finished(outcome))
+            return
+        }
         do {
             let handle = try download.prepareAttempt()
-            try multi.add(handle)
-            running[ObjectIdentifier(handle)] = index
+            try multi().add(handle)
+            running.append(index)
         } catch let error as SwnetError {
             finished(index, .finished(Download.Outcome(error: error, report: HTTPReport.failed(url: download.shown, error: error), summary: nil)))
         } catch {
@@ -94,7 +109,7 @@ final class DownloadQueue {
         var timeout: Duration = progress == nil ? .seconds(1) : ProgressBar.interval
         var soonest: ContinuousClock.Instant?
         for entry in waiting { soonest = min(soonest ?? entry.at, entry.at) }
-        for index in running.values {
+        for index in running {
             if let deadline = downloads[index].idleDeadline { soonest = min(soonest ?? deadline, deadline) }
         }
         if let soonest { timeout = min(timeout, max(.zero, soonest - .now)) }
@@ -104,10 +119,10 @@ final class DownloadQueue {
     /// Ends the transfers that received nothing for `--idle-timeout`, as timeouts.
     private func stopIdleDownloads() {
         let now = ContinuousClock.now
-        for (key, index) in running {
+        for index in running {
             guard let handle = downloads[index].handle, let error = downloads[index].idleFailure(now: now) else { continue }
-            multi.remove(handle)
-            running.removeValue(forKey: key)
+            multiHandle?.remove(handle)
+            running.removeAll { $0 == index }
             finished(index, downloads[index].finish(MultiHandle.Completion(handle: handle, error: error, code: CURLE_OPERATION_TIMEDOUT)))
         }
     }
@@ -119,6 +134,8 @@ final class DownloadQueue {
             waiting.append((index, .now + wait))
             progress?.clear()
             console.note("\(HTTPGetCommand.spec.name): \(download.shown): \(reason); retry \(download.attempt) of \(download.retries) in \(TimeSpan.format(wait))")
+        case .again:
+            waiting.append((index, .now))
         case .finished(let outcome):
             outcomes[index] = outcome
             finishedBytes += download.progress.done
@@ -151,7 +168,7 @@ final class DownloadQueue {
     /// where it means something.
     private func progressTotals() -> (Int64, Int64?) {
         if downloads.count == 1 { return downloads[0].progress }
-        return (finishedBytes + running.values.reduce(0) { $0 + downloads[$1].progress.done }, nil)
+        return (finishedBytes + running.reduce(0) { $0 + downloads[$1].progress.done }, nil)
     }
 
     private func showProgress() {

@@ -27,7 +27,7 @@ enum OutputNaming {
     static func destinations(urls: [String], outputs: [String], remoteName: Bool, directory: String?,
                              json: Bool) throws -> [BodyDestination] {
         if outputs.count > urls.count {
-            throw SwnetError.usage("\(outputs.count) -o/--output for \(urls.count) URL\(urls.count == 1 ? "" : "s"): give one -o per URL, in order")
+            throw SwnetError.usage("\(outputs.count) -o/--output for \(counted(urls.count, "URL")): give one -o per URL, in order")
         }
         var destinations: [BodyDestination] = []
         var seen: Set<String> = []
@@ -60,8 +60,12 @@ enum OutputNaming {
         if name.isEmpty {
             throw SwnetError.usage("\(url): no file name in the URL for -O (its path ends in '/'): give -o FILE")
         }
-        let unsafe = name.hasPrefix(".") || name.contains("/") || name.contains("\\")
-            || name.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
+        // Checked byte by byte: compared as Characters, a `/` or `.` followed
+        // by a combining mark (`%2F%CC%9C`) is not a `/` or `.`, but the file
+        // system sees one.
+        let bytes = name.utf8
+        let unsafe = bytes.first == UInt8(ascii: ".") || bytes.contains(UInt8(ascii: "/")) || bytes.contains(UInt8(ascii: "\\"))
+            || bytes.contains { $0 < 0x20 || $0 == 0x7F }
         if unsafe {
             throw SwnetError.usage("\(url): unsafe file name '\(printable(name))' for -O: give -o FILE")
         }

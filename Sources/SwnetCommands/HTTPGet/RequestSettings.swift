@@ -18,7 +18,8 @@ struct RequestSettings {
     let head: Bool
     let headers: [String]
     let userAgent: String
-    let credentials: Credentials?
+    /// `-u`; with `--netrc`, a user alone takes the password from the file.
+    let login: FetchOptions.Login?
     /// `--no-fail`: a status of 400 or more is not a failure.
     let acceptAnyStatus: Bool
     /// `-C`: append to partial files.
@@ -27,6 +28,12 @@ struct RequestSettings {
     /// `--idle-timeout`, kept by the queue itself: libcurl's low-speed limit
     /// averages over several seconds, so it fires late after a burst.
     let idleTimeout: Duration?
+    /// The proxy, the .netrc login, the rate limit: as for ftp-list.
+    let fetch: FetchOptions
+    /// `--resolve`, `--connect-to`, `--unix-socket`, `--http1.1`, `--http2`.
+    let connection: ConnectionOptions
+    /// `--cache` (or SWNET_CACHE): the cache the downloads share, nil when off.
+    let cache: CacheSettings?
 
     /// libcurl's receive buffer: each write to the output is up to this big.
     /// Larger than curl's 100 KiB: a fast download makes fewer system calls
@@ -48,16 +55,18 @@ struct RequestSettings {
         resume = invocation.isSet("continue")
         retry = RetryPolicy(retries: invocation.integer("retry")!, delay: invocation.duration("retry-delay")!)
         idleTimeout = invocation.duration("idle-timeout")
-        if resume && include {
-            throw SwnetError.usage("-C/--continue and -i/--include exclude each other: the headers would land inside the file being resumed")
-        }
+        connection = try ConnectionOptions(invocation)
+        try TransferOptions.check(invocation)  // a missing file fails once, not once per URL
+        let fetch = try FetchOptions(invocation)
+        self.fetch = fetch
+        cache = try CacheOptions.settings(invocation, console: context.console)
         // Asked once, before any transfer starts (a prompt must not interleave with output).
-        credentials = try invocation.text("user").map { try Credentials.resolve($0) }
+        login = try invocation.text("user").map { try fetch.login($0) }
     }
 
     /// Sets up `handle` for `url`; attempts set only their resume point.
     func configure(_ handle: EasyHandle, url: String) throws {
-        try handle.set(CURLOPT_URL, url)
+        try handle.set(CURLOPT_URL, login?.located(in: url) ?? url)
         try handle.set(CURLOPT_DEFAULT_PROTOCOL, "http")  // not a guess from the host name (ftp.example.com)
         try handle.set(CURLOPT_PROTOCOLS_STR, "http,https")
         try handle.set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
@@ -68,20 +77,19 @@ struct RequestSettings {
         // "": every encoding this libcurl can decode (gzip, deflate, br, zstd), decoded as it arrives.
         try handle.set(CURLOPT_ACCEPT_ENCODING, "")
         if head { try handle.set(CURLOPT_NOBODY, true) }
-        if let credentials {
-            // Basic authentication, sent to this host only: not to another one after a redirect.
-            try handle.set(CURLOPT_USERNAME, credentials.user)
-            try handle.set(CURLOPT_PASSWORD, credentials.password)
-        }
+        // Basic authentication, sent to this host only: not to another one after a redirect.
+        try login?.apply(to: handle)
         // The tunnel's own answer from a proxy is not the server's.
         try handle.set(CURLOPT_SUPPRESS_CONNECT_HEADERS, true)
         try handle.set(CURLOPT_BUFFERSIZE, Self.bufferSize)
         switch family {
         case .v4?: try handle.set(CURLOPT_IPRESOLVE, Int(CURL_IPRESOLVE_V4))
         case .v6?: try handle.set(CURLOPT_IPRESOLVE, Int(CURL_IPRESOLVE_V6))
-        case nil: break
+        case nil, .unix?: break
         }
         try TransferOptions.apply(invocation, to: handle, console: console)
+        try fetch.apply(to: handle)
+        try connection.apply(to: handle)
     }
 
     /// `Name: value` (`Name:` removes a header libcurl would send, `Name;`

@@ -26,8 +26,9 @@ struct ResponseHeaders {
             status = words.count > 1 ? Int(words[1]) ?? 0 : 0
             reason = words.count > 2 ? Self.trimmed(words[2]) : ""
         } else if line.first == " " || line.first == "\t" {
-            // An obsolete folded line continues the previous field.
-            if let last = fields.popLast() { fields.append((last.name, last.value + " " + Self.trimmed(line))) }
+            // An obsolete folded line continues the previous field, the fold
+            // read as one space; the value is trimmed again, as it may have been empty.
+            if let last = fields.popLast() { fields.append((last.name, Self.trimmed(Substring(last.value + " " + Self.trimmed(line))))) }
         } else if let colon = line.firstIndex(of: ":") {
             fields.append((line[..<colon].lowercased(), Self.trimmed(line[line.index(after: colon)...])))
         }

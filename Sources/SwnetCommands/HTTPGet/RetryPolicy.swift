@@ -17,7 +17,9 @@ struct RetryPolicy: Equatable {
     /// The longest wait between two attempts, whatever the server asks.
     static let longestWait: Duration = .seconds(600)
 
-    static let transientStatuses: Set<Int> = [408, 429, 500, 502, 503, 504]
+    /// A list, not a Set: building a Set costs every run a search of the
+    /// runtime's conformance tables for Int's Hashable.
+    static let transientStatuses = [408, 429, 500, 502, 503, 504]
 
     static func isTransient(status: Int) -> Bool { transientStatuses.contains(status) }
 

@@ -27,16 +27,23 @@ struct MailAddress: Equatable, CustomStringConvertible {
     /// specials, encoded per RFC 2047 when it is not ASCII.
     var headerText: String {
         guard let name = displayName, !name.isEmpty else { return address }
-        let phrase: String
+        let encoded = { EncodedWord.encode(name).joined(separator: " ") }
+        var phrase: String
         if EncodedWord.isNeeded(for: name) {
-            phrase = EncodedWord.encode(name).joined(separator: " ")
+            phrase = encoded()
         } else if name.contains(where: { "()<>[]:;@\\,.\"".contains($0) }) || name.hasPrefix(" ") || name.hasSuffix(" ") {
             phrase = "\"" + name.replacingEach(["\\": "\\\\", "\"": "\\\""]) + "\""
         } else {
             phrase = name
         }
+        // A name with a word too long for any folding goes as encoded words, which fold.
+        if HeaderField("From", phrase).longestLine > TransferEncoding.maximumLineLength { phrase = encoded() }
         return phrase + " <" + address + ">"
     }
+
+    /// The longest address SMTP carries (RFC 5321 4.5.3.1.3), which also
+    /// keeps every header line that names it within 998 octets.
+    static let longestAddress = 254
 
     /// One mailbox; `what` names the option in errors.
     static func parse(_ text: String, what: String) throws -> MailAddress {
@@ -57,6 +64,8 @@ struct MailAddress: Equatable, CustomStringConvertible {
         if let bad = address.unicodeScalars.first(where: { $0.value <= 32 || $0.value == 127 || "<>,;\"()".unicodeScalars.contains($0) }) {
             throw invalid(bad.value <= 32 ? "an address holds no spaces or control characters" : "an address holds no '\(bad)'")
         }
+        // RFC 5321 4.5.3.1.3: a path is at most 256 octets with its angle brackets.
+        guard address.utf8.count <= longestAddress else { throw invalid("an address is at most \(longestAddress) octets long") }
         guard address.unicodeScalars.allSatisfy(\.isASCII) else {
             throw invalid("swnet sends ASCII addresses only (internationalised addresses need SMTPUTF8, which it does not do)")
         }

@@ -185,10 +185,19 @@ struct MailMessage {
         }
         let name = attachment.fileName
         let ascii = name.unicodeScalars.allSatisfy { $0.value >= 32 && $0.value < 127 }
-        let contentType = ascii ? "\(type); name=\(Self.quoted(name))"
-                                : "\(type); name=\"\(EncodedWord.encode(name).joined(separator: " "))\""
-        let disposition = ascii ? "attachment; filename=\(Self.quoted(name))"
+        // RFC 2231 parameters when the name is not ASCII: an RFC 2047 encoded word
+        // inside a quoted string is forbidden (RFC 2047 section 5), and strict parsers refuse it.
+        var contentType = ascii ? "\(type); name=\(Self.quoted(name))"
+                                : "\(type); name*=utf-8''\(Self.percentEncoded(name))"
+        var disposition = ascii ? "attachment; filename=\(Self.quoted(name))"
                                 : "attachment; filename*=utf-8''\(Self.percentEncoded(name))"
+        // A name that no folding brings within SMTP's line goes in pieces.
+        if HeaderField("Content-Type", contentType).longestLine > TransferEncoding.maximumLineLength {
+            contentType = "\(type); " + Self.continued("name", name)
+        }
+        if HeaderField("Content-Disposition", disposition).longestLine > TransferEncoding.maximumLineLength {
+            disposition = "attachment; " + Self.continued("filename", name)
+        }
         var out = Array(HeaderField("Content-Type", contentType).folded.utf8) + [0x0D, 0x0A]
         out += Array(HeaderField("Content-Disposition", disposition).folded.utf8) + [0x0D, 0x0A]
         out += Array("Content-Transfer-Encoding: \(encoding.rawValue)\r\n\r\n".utf8)
@@ -203,6 +212,23 @@ struct MailMessage {
             out.append(character)
         }
         return out + "\""
+    }
+
+    /// RFC 2231 continuations, `filename*0*=utf-8''...; filename*1*=...`:
+    /// the ext-value of `text` cut into pieces short enough to fold between.
+    private static func continued(_ attribute: String, _ text: String) -> String {
+        let encoded = Array(percentEncoded(text))
+        var pieces: [String] = []
+        var start = 0
+        while start < encoded.count {
+            var end = min(start + 60, encoded.count)
+            // A %XX escape stays in one piece.
+            if end < encoded.count, let percent = encoded[(end - 2)..<end].lastIndex(of: "%") { end = percent }
+            pieces.append(String(encoded[start..<end]))
+            start = end
+        }
+        return pieces.enumerated().map { "\(attribute)*\($0.offset)*=" + ($0.offset == 0 ? "utf-8''" : "") + $0.element }
+            .joined(separator: "; ")
     }
 
     /// RFC 2231 ext-value: UTF-8 with everything but attribute characters as %XX.

@@ -21,20 +21,20 @@ enum SMTPSendCommand: Command {
             OptionSpec("cc", .text, placeholder: "ADDR", repeatable: true, help: "A recipient shown in Cc"),
             OptionSpec("bcc", .text, placeholder: "ADDR", repeatable: true, help: "A hidden recipient: in the envelope, in no header"),
             OptionSpec("subject", .text, help: "The subject; encoded per RFC 2047 when it is not ASCII"),
-            OptionSpec("body", .text, help: "The text of the mail (default: --body-file, else stdin)"),
+            OptionSpec("body", .text, excludes: ["body-file"], help: "The text of the mail (default: --body-file, else stdin)"),
             OptionSpec("body-file", .file, help: "Read the text from FILE, '-' for stdin"),
             OptionSpec("attach", .file, repeatable: true,
                        help: "Attach FILE, base64, its type guessed from its extension (repeatable)"),
             OptionSpec("header", short: "H", .text, placeholder: "HEADER", repeatable: true,
                        help: "Add 'Name: value', or replace the field swnet makes of that name (Subject, Message-ID, From, ...); Content-Type sets the text's type, such as text/html"),
-            OptionSpec("message-file", .file,
+            OptionSpec("message-file", .file, excludes: ["subject", "body", "body-file", "attach", "header"],
                        help: "Send FILE, a ready RFC 5322 message, as it is (only line ends change: a bare LF or CR becomes CRLF); the recipients still come from --to, --cc and --bcc"),
             OptionSpec("starttls", .choice(["require", "try", "off"]), placeholder: "WHEN", default: "try",
-                       help: "STARTTLS: require it (exit 6 when the server cannot), try it when offered, or never; smtps:// is TLS throughout"),
+                       help: "STARTTLS: require it with a verified certificate (exit 6 otherwise), try it when offered (the certificate unverified, RFC 7435, unless --user is given), or never; smtps:// is TLS throughout"),
             OptionSpec("user", short: "u", .text, placeholder: "USER",
                        help: "Log in (AUTH) as USER, the password from --password-file, SWNET_PASSWORD or a prompt on the terminal (USER:PASS works, but ps shows it)"),
-            OptionSpec("password-file", .file, help: "Read the password for --user from the first line of FILE"),
-            OptionSpec("auth", .choice(["any", "plain", "login", "cram-md5"]), placeholder: "MECH", default: "any",
+            OptionSpec("password-file", .file, onlyWith: .withOption("user"), help: "Read the password for --user from the first line of FILE"),
+            OptionSpec("auth", .choice(["any", "plain", "login", "cram-md5"]), placeholder: "MECH", default: "any", onlyWith: .withOption("user"),
                        help: "The SASL mechanism for --user; any takes the strongest the server offers"),
             OptionSpec("helo", .text, placeholder: "NAME", help: "The name swnet gives in EHLO (default: this host's name)"),
             OptionSpec("dry-run", help: "Print the message on stdout, exactly as it would go, and send nothing"),
@@ -43,7 +43,7 @@ enum SMTPSendCommand: Command {
             "The message follows RFC 5322 and MIME: Date, Message-ID, From, To, Cc (never Bcc), the Subject in RFC 2047 encoded words when it is not ASCII, UTF-8 text sent 7bit when it is ASCII in lines of at most 998 octets, else quoted-printable (base64 when it is mostly not ASCII), since libcurl cannot ask the server for 8BITMIME. Attachments make it multipart/mixed. Line ends are CRLF; libcurl doubles a dot that begins a line and the server removes it.",
             "Each recipient's RCPT TO reply is kept. Refused ones are named on stderr ('swnet: smtp-send: rejected <addr>: 550 ...'); the exit status is 9 when others were accepted, 8 when none was. A refused MAIL FROM, DATA or message exits 8 with the server's reply, a refused login 7, a TLS failure 6 (also --starttls require against a server without STARTTLS).",
             "With --user the message is never sent without logging in: when the server offers no AUTH (many offer it only after STARTTLS) swnet stops before the data and exits 7.",
-            "--json prints one document: server, message_id, accepted (the addresses), rejected (each with address and reply) and reply, the server's answer to the message data.",
+            "--json prints one document: server, tls (verified, unverified or none), message_id, accepted (the addresses), rejected (each with address and reply) and reply, the server's answer to the message data.",
         ],
         examples: [
             Example("echo 'Backup done.' | swnet smtp-send --to root@localhost --subject 'backup'", "Mail a line to the local server"),
@@ -56,11 +56,9 @@ enum SMTPSendCommand: Command {
     static func run(_ invocation: Invocation, _ context: Context) throws -> ExitCode {
         let console = context.console
         let server = try SMTPServer.parse(invocation.text("server")!)
+        if invocation.text("helo") == "" { throw SwnetError.usage("invalid value '' for --helo: expected a host name") }
         if server.implicitTLS && invocation.text("starttls") == "off" && invocation.isSet("starttls") {
             throw SwnetError.usage("--starttls off contradicts \(server): smtps:// is TLS from the first byte")
-        }
-        for option in ["password-file", "auth"] where invocation.isSet(option) && !invocation.isSet("user") {
-            throw SwnetError.usage("--\(option) is for logging in with --user: give --user too")
         }
 
         var recipients: [String: [MailAddress]] = [:]
@@ -86,7 +84,7 @@ enum SMTPSendCommand: Command {
             }
             return .success
         }
-        let credentials = try invocation.text("user").map { try Credentials.resolve($0, passwordFile: invocation.text("password-file")) }
+        let credentials = try invocation.text("user").map { try Credentials.resolve($0, passwordFile: invocation.text("password-file"), offersPasswordFile: true) }
         return try send(outgoing, server: server, credentials: credentials, invocation: invocation, context: context)
     }
 
@@ -124,10 +122,6 @@ enum SMTPSendCommand: Command {
     /// --from, else its From.
     private static func ready(_ file: String, from: MailAddress?, to recipients: [MailAddress],
                               invocation: Invocation, console: Console) throws -> Outgoing {
-        let building = ["subject", "body", "body-file", "attach", "header"].filter { invocation.isSet($0) }
-        guard building.isEmpty else {
-            throw SwnetError.usage("--message-file sends a ready message as it is; " + building.map { "--" + $0 }.joined(separator: ", ") + " would build one")
-        }
         let message = ReadyMessage(try LocalFile.read(file))
         for line in message.overlongLines.prefix(3) {
             console.note("smtp-send: \(file): line \(line) is longer than SMTP's 998 octets; servers may refuse or break it")
@@ -162,6 +156,14 @@ enum SMTPSendCommand: Command {
         default: useSSL = CURLUSESSL_TRY
         }
         if !server.implicitTLS { try handle.set(CURLOPT_USE_SSL, Int(useSSL.rawValue)) }
+        // RFC 7435: try encrypts when offered, whatever the certificate (a stock
+        // Postfix's is self-signed), and says so; require verifies. A password
+        // is never sent to a server whose certificate is not verified.
+        let opportunistic = useSSL == CURLUSESSL_TRY && !server.implicitTLS && credentials == nil
+        if opportunistic {
+            try handle.set(CURLOPT_SSL_VERIFYPEER, false)
+            try handle.set(CURLOPT_SSL_VERIFYHOST, 0)
+        }
         if let credentials {
             try handle.set(CURLOPT_USERNAME, credentials.user)
             try handle.set(CURLOPT_PASSWORD, credentials.password)
@@ -174,6 +176,7 @@ enum SMTPSendCommand: Command {
         if let family = context.family {
             try handle.set(CURLOPT_IPRESOLVE, Int(family == .v4 ? CURL_IPRESOLVE_V4 : CURL_IPRESOLVE_V6))
         }
+        try TransferOptions.check(invocation)
         try TransferOptions.apply(invocation, to: handle, console: console)
 
         // The dialogue sees the protocol lines too; the -vv transcript, if
@@ -202,29 +205,56 @@ enum SMTPSendCommand: Command {
             return count
         }
 
+        /// How the session was protected: none, unverified (opportunistic or -k), or verified.
+        func protection() -> String {
+            guard server.implicitTLS || dialogue.last("STARTTLS")?.reply.code == 220 else { return "none" }
+            return opportunistic || invocation.isSet("insecure") ? "unverified" : "verified"
+        }
+        func json(_ report: RecipientReport) -> JSONValue {
+            .object([
+                ("server", .string(server.description)),
+                ("tls", .string(protection())),
+                ("message_id", outgoing.messageID.map(JSONValue.string) ?? .null),
+                ("accepted", report.acceptedJSON),
+                ("rejected", report.rejectedJSON),
+                ("reply", dialogue.dataReply.map { .string($0.description) } ?? .null),
+            ])
+        }
+        let started = ContinuousClock.now
         do {
             try handle.perform()
         } catch let error as SwnetError {
             let report = RecipientReport(dialogue)
             tell(report, console: console)
-            throw explain(error, dialogue: dialogue, report: report, stoppedUnauthenticated: stoppedUnauthenticated).adding(server.description)
+            let ranOut = invocation.duration("max-time").map { ContinuousClock.now - started >= $0 - .milliseconds(5) } ?? false
+            let error = TransferFailure.explain(error, code: handle.lastCode, handle: handle, invocation: invocation, maxTimeRanOut: ranOut)
+            throw explain(error, dialogue: dialogue, report: report, stoppedUnauthenticated: stoppedUnauthenticated,
+                          credentials: credentials != nil, insecure: invocation.isSet("insecure")).adding(server.description)
+                .with(report: json(report))
         }
 
         let report = RecipientReport(dialogue)
         tell(report, console: console)
+        switch protection() {
+        case "none" where !server.implicitTLS:
+            console.verbose("smtp-send: not encrypted: \(useSSL == CURLUSESSL_NONE ? "--starttls off" : "the server offers no STARTTLS")")
+        case "unverified":
+            let result = handle.long(CURLINFO_SSL_VERIFYRESULT)
+            console.verbose("smtp-send: encrypted, but the certificate was not verified\(result == 0 ? "" : " (OpenSSL verify result \(result)\(Self.verifyReasons[result].map { ": " + $0 } ?? ""))"): safe from eavesdroppers, not from an impostor (RFC 7435); --starttls require verifies")
+        default:
+            console.verbose("smtp-send: encrypted, the certificate verified")
+        }
         let reply = dialogue.dataReply
         console.verbose("smtp-send: message \(outgoing.messageID ?? "without a Message-ID") accepted: \(reply?.description ?? "(no reply seen)")")
-        if console.json {
-            console.emit(.object([
-                ("server", .string(server.description)),
-                ("message_id", outgoing.messageID.map(JSONValue.string) ?? .null),
-                ("accepted", report.acceptedJSON),
-                ("rejected", report.rejectedJSON),
-                ("reply", reply.map { .string($0.description) } ?? .null),
-            ]))
-        }
+        if console.json { console.emit(json(report)) }
         return report.rejected.isEmpty ? .success : .partial
     }
+
+    /// OpenSSL's words for the verify results a mail server's certificate most often gets.
+    static let verifyReasons: [Int: String] = [
+        10: "certificate has expired", 18: "self-signed certificate", 19: "self-signed certificate in the chain",
+        20: "unable to get local issuer certificate", 21: "unable to verify the first certificate", 62: "hostname mismatch",
+    ]
 
     /// Each refused recipient on stderr; the accepted ones too with -v.
     private static func tell(_ report: RecipientReport, console: Console) {
@@ -234,7 +264,8 @@ enum SMTPSendCommand: Command {
 
     /// libcurl's failure told with what the server said: which command it
     /// refused and its reply, classified by the exit-code table.
-    static func explain(_ error: SwnetError, dialogue: SMTPDialogue, report: RecipientReport, stoppedUnauthenticated: Bool) -> SwnetError {
+    static func explain(_ error: SwnetError, dialogue: SMTPDialogue, report: RecipientReport, stoppedUnauthenticated: Bool,
+                        credentials: Bool = false, insecure: Bool = false) -> SwnetError {
         let offered = dialogue.offeredMechanisms
         if stoppedUnauthenticated {
             return SwnetError(.auth, offered.isEmpty
@@ -251,6 +282,8 @@ enum SMTPSendCommand: Command {
                 return SwnetError(.auth, "the server offers no AUTH mechanism swnet may use (offered: \(offered.isEmpty ? "none" : offered.joined(separator: " ")); see --auth)")
             }
             return error
+        case .tls where credentials && !insecure && dialogue.last("STARTTLS")?.reply.code == 220:
+            return SwnetError(.tls, error.reason + " (with --user the certificate must verify, even with --starttls try: a password must not go to an impostor; --cacert FILE trusts its CA, -k accepts it)")
         case .tls:
             if let refusal = dialogue.failure, refusal.verb == "STARTTLS" {
                 return SwnetError(.tls, "STARTTLS refused: \(refusal.reply)")
@@ -284,9 +317,6 @@ enum SMTPSendCommand: Command {
 
     /// The text: --body, --body-file, else stdin (with a hint when stdin is a terminal).
     private static func body(_ invocation: Invocation, console: Console) throws -> [UInt8] {
-        if invocation.isSet("body") && invocation.isSet("body-file") {
-            throw SwnetError.usage("--body and --body-file exclude each other")
-        }
         let bytes: [UInt8]
         if let text = invocation.text("body") {
             bytes = Array(text.utf8)

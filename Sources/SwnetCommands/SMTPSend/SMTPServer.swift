@@ -38,8 +38,7 @@ struct SMTPServer: Equatable, CustomStringConvertible {
         }
         var port: UInt16 = implicitTLS ? 465 : 25
         if let portText {
-            port = try Endpoint.port(portText, for: .tcp)
-            guard port != 0 else { throw SwnetError.usage("port 0 is not a destination: expected 1-65535") }
+            port = try Endpoint.port(portText, for: .tcp, use: .destination)
         }
         return SMTPServer(implicitTLS: implicitTLS, host: host, port: port, helo: helo)
     }

@@ -25,7 +25,14 @@ struct DaytimeFormat {
         default: throw SwnetError.usage("invalid value '\(text)' for --format: expected one of \(DaytimeFormat.choices.replacingBars())")
         }
         self.local = local
+        if case .strftime(let pattern) = style, Self.format(pattern, tm()) == nil {
+            throw SwnetError.usage("--format '\(text)' makes a line longer than \(Self.longestLine) bytes")
+        }
     }
+
+    /// The longest line a format may make: it fits a datagram and an empty
+    /// socket buffer, and no date needs more.
+    static let longestLine = 4096
 
     /// The line for `time` (now by default), ended by CRLF.
     func line(at time: time_t = Glibc.time(nil)) -> String {
@@ -46,12 +53,22 @@ struct DaytimeFormat {
         }
     }
 
+    private func format(_ pattern: String, _ parts: tm) -> String { Self.format(pattern, parts) ?? "" }
+
+    /// The text, or nil when it would be longer than `longestLine`. strftime
+    /// returns 0 both for an empty text and for one that does not fit: a
+    /// character added to the pattern leaves only the second meaning, and
+    /// the buffer grows until the text fits.
     /// The corresponding C function is `strftime`.
-    private func format(_ pattern: String, _ parts: tm) -> String {
+    private static func format(_ pattern: String, _ parts: tm) -> String? {
         var parts = parts
-        var buffer = [CChar](repeating: 0, count: 256)
-        let count = strftime(&buffer, buffer.count, pattern, &parts)
-        return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        // Room for the text, the added character and the NUL.
+        for size in [256, longestLine + 2] {
+            var buffer = [CChar](repeating: 0, count: size)
+            let count = strftime(&buffer, size, pattern + "|", &parts)
+            if count > 0 { return String(decoding: buffer[..<(count - 1)].map { UInt8(bitPattern: $0) }, as: UTF8.self) }
+        }
+        return nil
     }
 }
 
@@ -81,6 +98,13 @@ struct DaytimeLine {
     mutating func send(to fd: Int32) -> Int {
         let line = current()
         guard case .done(let count)? = try? line.withUnsafeBytes({ try Descriptor.write(fd, from: $0) }) else { return 0 }
+        return count
+    }
+
+    /// The same over a byte stream (a TLS session).
+    mutating func send(to stream: ByteStream) -> Int {
+        let line = current()
+        guard case .done(let count)? = try? line.withUnsafeBytes({ try stream.write(from: $0) }) else { return 0 }
         return count
     }
 }

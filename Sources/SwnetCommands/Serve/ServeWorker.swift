@@ -1,5 +1,6 @@
 import SwnetCore
 import SwnetSocket
+import SwnetTLS
 
 /// What every worker of one `serve` shares: the configuration, the console
 /// and the counters (which are thread-safe).
@@ -11,11 +12,18 @@ final class ServeSettings: @unchecked Sendable {
     let grace: Duration
     let maxConnections: Int
     let once: Bool
+    /// Set with `--tls`: every TCP client handshakes first.
+    let tls: TLSContext?
     let open = SharedCounter()
+    let handshakesFailed = SharedCounter()
     let served = SharedCounter()
     let refused = SharedCounter()
+    /// Out of descriptors: told once, however many acceptors meet it.
+    let shortage: AcceptShortage
 
-    init(service: Service, console: Console, daytime: DaytimeFormat, idleTimeout: Duration?, grace: Duration, maxConnections: Int, once: Bool) {
+    init(service: Service, console: Console, daytime: DaytimeFormat, idleTimeout: Duration?, grace: Duration, maxConnections: Int, once: Bool,
+         tls: TLSContext? = nil) {
+        self.tls = tls
         self.service = service
         self.console = console
         self.daytime = daytime
@@ -23,6 +31,7 @@ final class ServeSettings: @unchecked Sendable {
         self.grace = grace
         self.maxConnections = maxConnections
         self.once = once
+        shortage = AcceptShortage("serve", console: console)
     }
 
     /// One client served: a `-v` line, or a JSON event.
@@ -78,9 +87,7 @@ final class ServeWorker: @unchecked Sendable {
         for listener in streamListeners {
             acceptors.append(try Acceptor(listener: listener, loop: loop, onConnection: { [unowned self] socket, peer in
                 self.admit(socket, peer: peer)
-            }, onPause: { [unowned self] error in
-                self.settings.console.note("serve: accept failed, pausing accepts for \(TimeSpan.format(Acceptor.pauseWhenOutOfDescriptors)): \(error)")
-            }))
+            }, onPause: settings.shortage.onPause, onResume: settings.shortage.onResume))
         }
         for socket in datagramSockets {
             self.datagramSockets.append(socket)
@@ -106,6 +113,8 @@ final class ServeWorker: @unchecked Sendable {
     func requestStop() { waker.wake() }
 
     private func admit(_ socket: Socket, peer: SocketAddress?) {
+        // --once: this is the one; nothing after it is accepted, not even a datagram.
+        if settings.once { stopListening() }
         if settings.open.add(1) > settings.maxConnections {
             settings.open.add(-1)
             settings.refused.add(1)
@@ -113,7 +122,7 @@ final class ServeWorker: @unchecked Sendable {
             settings.reportDropped(peer: peer?.description ?? "?", proto: .tcp, reason: "over --max-conns \(settings.maxConnections)")
             return
         }
-        if settings.service == .daytime {
+        if settings.service == .daytime && settings.tls == nil {
             // Answer and close at once: no session, no registration, no timer.
             let started = ContinuousClock.now
             let sent = daytime.send(to: socket.descriptor)
@@ -125,9 +134,25 @@ final class ServeWorker: @unchecked Sendable {
             if settings.once { StopSignals.requestStop() }
             return
         }
-        let session = StreamSession(service: settings.service, socket: socket, peer: peer, loop: loop, scratch: scratch) { [unowned self] session, summary in
+        let tls: TLSSession?
+        do {
+            tls = try settings.tls.map { try TLSSession(context: $0, descriptor: socket.descriptor) }
+        } catch {
+            settings.open.add(-1)
+            socket.close()
+            settings.reportDropped(peer: peer?.description ?? "?", proto: .tcp, reason: "\(error)")
+            return
+        }
+        let session = StreamSession(service: settings.service, socket: socket, tls: tls, peer: peer, loop: loop, scratch: scratch) { [unowned self] session, summary in
             self.sessions[ObjectIdentifier(session)] = nil
             self.settings.open.add(-1)
+            if session.handshakeFailure != nil {
+                // Counted apart: a failed handshake served no one.
+                self.settings.handshakesFailed.add(1)
+                self.settings.reportDropped(peer: session.peer, proto: .tcp, reason: summary.end)
+                if self.stopping && self.sessions.isEmpty { self.loop.stop() }
+                return
+            }
             self.settings.served.add(1)
             self.settings.report(peer: session.peer, proto: .tcp, summary)
             if self.settings.once { StopSignals.requestStop() }
@@ -135,7 +160,8 @@ final class ServeWorker: @unchecked Sendable {
         }
         sessions[ObjectIdentifier(session)] = session
         do {
-            try session.start(daytime: settings.daytime, idleTimeout: settings.idleTimeout)
+            try session.start(daytime: settings.daytime, idleTimeout: settings.idleTimeout,
+                              handshakeTimeout: settings.tls?.configuration.handshakeTimeout ?? .seconds(10))
         } catch {
             session.close("\(error)")
         }
@@ -161,19 +187,27 @@ final class ServeWorker: @unchecked Sendable {
             // An empty datagram gets an empty echo (RFC 862); discard sends nothing.
             if settings.service != .discard, case .done(let count)? = try? reply.withUnsafeBytes({ try socket.send($0, to: from) }) { sent = count }
             settings.served.add(1)
-            settings.report(peer: from.description, proto: .udp, StreamSession.Summary(bytesIn: count, bytesOut: sent, duration: .now - started, end: "answered"))
-            if settings.once { return StopSignals.requestStop() }
+            settings.report(peer: from.description, proto: .udp, StreamSession.Summary(bytesIn: count, bytesOut: sent, duration: .now - started, end: settings.service == .discard ? "discarded" : "answered"))
+            if settings.once {
+                stopListening()     // the one datagram: no other is answered
+                return StopSignals.requestStop()
+            }
+        }
+    }
+
+    /// Closes the listeners and datagram sockets (again is harmless): no new client from now on.
+    private func stopListening() {
+        acceptors.forEach { $0.close() }
+        for socket in datagramSockets {
+            loop.unwatch(socket.descriptor)
+            socket.close()
         }
     }
 
     private func beginStop() {
         guard !stopping else { return }
         stopping = true
-        acceptors.forEach { $0.close() }
-        for socket in datagramSockets {
-            loop.unwatch(socket.descriptor)
-            socket.close()
-        }
+        stopListening()
         if sessions.isEmpty { return loop.stop() }
         loop.schedule(after: settings.grace) { [unowned self] in
             for session in self.sessions.values { session.close("server stopped after --grace") }

@@ -1,7 +1,9 @@
 import SwnetCore
 import SwnetSocket
+import SwnetTLS
 
-/// One client of a stream service: a TCP connection, or stdin and stdout
+/// One client of a stream service: a TCP connection, a TLS session over
+/// one (the handshake first, with its own timeout), or stdin and stdout
 /// with `--inetd`.
 ///
 /// A session owns no buffer while things flow: it reads into its worker's
@@ -25,6 +27,11 @@ final class StreamSession {
     private let loop: EventLoop
     private let scratch: UnsafeMutableRawBufferPointer
     private let onEnd: (StreamSession, Summary) -> Void
+    /// Set when the connection speaks TLS; nil for plain text.
+    private let tls: TLSSession?
+    private var handshakeTimer: LoopTimer?
+    /// Why the handshake failed, for the caller's count; nil when it did not.
+    private(set) var handshakeFailure: String?
 
     private var pending: ByteBuffer?
     private var chargenOffset = 0
@@ -36,14 +43,15 @@ final class StreamSession {
     private var ended = false
 
     /// A session on an accepted TCP connection, which it then owns.
-    convenience init(service: Service, socket: Socket, peer: SocketAddress?, loop: EventLoop, scratch: UnsafeMutableRawBufferPointer,
-                     onEnd: @escaping (StreamSession, Summary) -> Void) {
-        self.init(service: service, socket: socket, input: socket.descriptor, output: socket.descriptor, peer: peer,
+    convenience init(service: Service, socket: Socket, tls: TLSSession? = nil, peer: SocketAddress?, loop: EventLoop,
+                     scratch: UnsafeMutableRawBufferPointer, onEnd: @escaping (StreamSession, Summary) -> Void) {
+        self.init(service: service, socket: socket, tls: tls, input: socket.descriptor, output: socket.descriptor, peer: peer,
                   loop: loop, scratch: scratch, onEnd: onEnd)
     }
 
-    init(service: Service, socket: Socket?, input: Int32, output: Int32, peer: SocketAddress?, loop: EventLoop,
+    init(service: Service, socket: Socket?, tls: TLSSession? = nil, input: Int32, output: Int32, peer: SocketAddress?, loop: EventLoop,
          scratch: UnsafeMutableRawBufferPointer, onEnd: @escaping (StreamSession, Summary) -> Void) {
+        self.tls = tls
         self.service = service
         self.socket = socket
         self.input = input
@@ -57,11 +65,44 @@ final class StreamSession {
     /// The client's address, or "stdin" with `--inetd`.
     var peer: String { peerAddress?.description ?? "stdin" }
 
-    /// Starts serving: daytime answers at once and ends; the others wait for events.
-    func start(daytime: DaytimeFormat, idleTimeout: Duration?) throws {
+    /// Starts serving: daytime answers at once and ends; the others wait
+    /// for events. Over TLS, the handshake comes first.
+    func start(daytime: DaytimeFormat, idleTimeout: Duration?, handshakeTimeout: Duration = .seconds(10)) throws {
+        guard let tls, !tls.handshakeDone else { return try serve(daytime: daytime, idleTimeout: idleTimeout) }
+        try loop.watch(input, for: []) { [unowned self] _ in self.continueHandshake(daytime: daytime, idleTimeout: idleTimeout) }
+        handshakeTimer = loop.schedule(after: handshakeTimeout) { [unowned self] in
+            self.failHandshake("TLS handshake: not finished within \(TimeSpan.format(handshakeTimeout)) (--handshake-timeout)")
+        }
+        continueHandshake(daytime: daytime, idleTimeout: idleTimeout)
+    }
+
+    private func continueHandshake(daytime: DaytimeFormat, idleTimeout: Duration?) {
+        guard !ended, let tls else { return }
+        do {
+            if let interest = try tls.handshakeStep() { return try loop.update(input, to: interest) }
+            handshakeTimer?.cancel()
+            loop.unwatch(input)
+            try serve(daytime: daytime, idleTimeout: idleTimeout)
+        } catch let error as SwnetError {
+            failHandshake(error.description)
+        } catch {
+            failHandshake("\(error)")
+        }
+    }
+
+    private func failHandshake(_ reason: String) {
+        handshakeFailure = reason
+        end(reason)
+    }
+
+    private func serve(daytime: DaytimeFormat, idleTimeout: Duration?) throws {
         if service == .daytime {
             var line = DaytimeLine(daytime)
-            bytesOut = line.send(to: output)
+            if let tls {
+                bytesOut = line.send(to: tls)
+            } else {
+                bytesOut = line.send(to: output)
+            }
             return end("served")
         }
         if input == output {
@@ -74,6 +115,9 @@ final class StreamSession {
             idle = QuietTimer(on: loop, limit: idleTimeout) { [unowned self] in self.end("idle timeout") }
         }
         updateInterest()
+        // Data that came with the client's last handshake message is already
+        // decrypted and buffered: epoll will not announce it.
+        if tls?.hasBufferedInput == true { handle(.readable) }
     }
 
     /// Ends the session from outside: the server is stopping.
@@ -82,8 +126,19 @@ final class StreamSession {
     private func handle(_ ready: Interest) {
         guard !ended else { return }
         do {
-            if ready.contains(.writable) { try write() }
-            if ready.contains(.readable) { try read() }
+            if let tls {
+                if !ready.isDisjoint(with: tls.writeInterest) { try write() }
+                if !ready.isDisjoint(with: tls.readInterest) { try read() }
+                // Decrypted bytes epoll cannot see: take them while there is room.
+                while !ended && inputOpen && (pending?.isEmpty ?? true) && tls.hasBufferedInput {
+                    let before = bytesIn
+                    try read()
+                    if bytesIn == before { break }
+                }
+            } else {
+                if ready.contains(.writable) { try write() }
+                if ready.contains(.readable) { try read() }
+            }
             if ended { return }
             // chargen goes on after a half-close, until the client is gone (RFC 864).
             if !inputOpen && service != .chargen && (pending?.isEmpty ?? true) { return end("peer closed") }
@@ -98,7 +153,7 @@ final class StreamSession {
     }
 
     private func read() throws {
-        guard case .done(let count) = try Descriptor.read(input, into: scratch) else { return }
+        guard case .done(let count) = try readInput(into: scratch) else { return }
         if count == 0 {
             inputOpen = false                                   // the client closed its side
             return
@@ -108,7 +163,7 @@ final class StreamSession {
         guard service == .echo else { return }                  // discard and chargen drop what they read
         let data = UnsafeRawBufferPointer(rebasing: scratch[..<count])
         var written = 0
-        if case .done(let count) = try Descriptor.write(output, from: data) { written = count }
+        if case .done(let count) = try writeOutput(from: data) { written = count }
         bytesOut += written
         if written < count {                                    // the client is slow: keep the rest, stop reading
             let rest = pending ?? ByteBuffer(capacity: scratch.count)
@@ -122,13 +177,13 @@ final class StreamSession {
     private func write() throws {
         switch service {
         case .echo:
-            guard let rest = pending, case .done(let count) = try Descriptor.write(output, from: rest.pending) else { return }
+            guard let rest = pending, case .done(let count) = try writeOutput(from: rest.pending) else { return }
             rest.consumed(count)
             bytesOut += count
             if rest.isEmpty { pending = nil }                   // drained: give the memory back
         case .chargen:
             let window = Chargen.stream[chargenOffset..<chargenOffset + Chargen.cycleLength]
-            guard case .done(let count) = try window.withUnsafeBytes({ try Descriptor.write(output, from: $0) }) else { return }
+            guard case .done(let count) = try window.withUnsafeBytes({ try writeOutput(from: $0) }) else { return }
             chargenOffset = (chargenOffset + count) % Chargen.cycleLength
             bytesOut += count
         default:
@@ -137,13 +192,23 @@ final class StreamSession {
         idle?.touch()
     }
 
+    private func readInput(into buffer: UnsafeMutableRawBufferPointer) throws -> IOResult<Int> {
+        if let tls { return try tls.read(into: buffer) }
+        return try Descriptor.read(input, into: buffer)
+    }
+
+    private func writeOutput(from buffer: UnsafeRawBufferPointer) throws -> IOResult<Int> {
+        if let tls { return try tls.write(from: buffer) }
+        return try Descriptor.write(output, from: buffer)
+    }
+
     private func updateInterest() {
         let backlog = !(pending?.isEmpty ?? true)
         let wantsRead = inputOpen && !backlog
         let wantsWrite = backlog || service == .chargen
         var both: Interest = []
-        if wantsRead { both.insert(.readable) }
-        if wantsWrite { both.insert(.writable) }
+        if wantsRead { both.formUnion(tls?.readInterest ?? .readable) }
+        if wantsWrite { both.formUnion(tls?.writeInterest ?? .writable) }
         do {
             if input == output {
                 try loop.update(input, to: both)
@@ -160,6 +225,8 @@ final class StreamSession {
         guard !ended else { return }
         ended = true
         idle?.cancel()
+        handshakeTimer?.cancel()
+        if handshakeFailure == nil { tls?.close() }               // close_notify, without waiting
         loop.unwatch(input)
         if output != input { loop.unwatch(output) }
         socket?.close()
