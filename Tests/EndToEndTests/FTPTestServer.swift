@@ -32,17 +32,15 @@ final class FTPTestServer {
     /// Serves `root` to anonymous (read-only) and to `anna`/`secret`, whose
     /// home is `root/sub`.
     init(root: String, mode: Mode = .mlsd, security: Security = .plain) throws {
-        port = Harness.freePort()
         let first = Harness.freePort()
         passivePorts = first...(first + 19)
-        var arguments = [FTPTestServer.script, "\(port)", root, mode.rawValue, "\(first)"]
+        var arguments = [root, mode.rawValue, "\(first)"]
         switch security {
         case .plain: break
         case .explicitTLS(let certificate, let key): arguments += ["explicit", certificate, key]
         case .implicitTLS(let certificate, let key): arguments += ["implicit", certificate, key]
         }
-        peer = try Peer("/usr/bin/python3", arguments)
-        try peer.waitUntilListening(port: port, tcp: true)
+        (peer, port) = try Peer.onFreePort { port in try Peer("/usr/bin/python3", [FTPTestServer.script, "\(port)"] + arguments) }
     }
 
     var url: String { "ftp://127.0.0.1:\(port)/" }

@@ -24,10 +24,8 @@ final class CacheOrigin {
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         let script = root.appendingPathComponent("origin.py")
         try Self.script.write(to: script, atomically: true, encoding: .utf8)
-        port = Harness.freePort()
-        let peer = try Peer("/usr/bin/python3", [script.path, String(port), root.path])
-        self.peer = peer
-        try peer.waitUntilListening(port: port, tcp: true)
+        let served = root.path
+        (peer, port) = try Peer.onFreePort { port in try Peer("/usr/bin/python3", [script.path, String(port), served]) }
     }
 
     func stop() {

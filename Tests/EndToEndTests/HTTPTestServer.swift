@@ -43,13 +43,13 @@ final class HTTPTestServer {
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         let script = folder.appendingPathComponent("server.py")
         try Self.script.write(to: script, atomically: true, encoding: .utf8)
-        port = Harness.freePort()
         scheme = certificate == nil ? "http" : "https"
-        var arguments = [script.path, String(port), root.path]
-        if let certificate, let key { arguments += [certificate, key] }
-        let peer = try Peer("/usr/bin/python3", arguments)
-        self.peer = peer
-        try peer.waitUntilListening(port: port, tcp: true)
+        let served = root.path
+        (peer, port) = try Peer.onFreePort { port in
+            var arguments = [script.path, String(port), served]
+            if let certificate, let key { arguments += [certificate, key] }
+            return try Peer("/usr/bin/python3", arguments)
+        }
     }
 
     func stop() {

@@ -154,6 +154,25 @@ final class Peer {
         return peer
     }
 
+    /// A server started by `start` on a free loopback TCP port. A port free
+    /// when picked can be taken before the server binds it (an outgoing
+    /// connection's local port comes from the same range); the server then
+    /// exits at once, and another port is tried.
+    static func onFreePort(_ start: (UInt16) throws -> Peer) throws -> (peer: Peer, port: UInt16) {
+        var attempt = 0
+        while true {
+            attempt += 1
+            let port = Harness.freePort()
+            let peer = try start(port)
+            do {
+                try peer.waitUntilListening(port: port, tcp: true)
+                return (peer, port)
+            } catch PeerError.exited where attempt < 3 {
+                continue
+            }
+        }
+    }
+
     /// Polls /proc/net until the port is bound: no sleeping on a guess.
     func waitUntilListening(port: UInt16, tcp: Bool) throws {
         let hex = String(format: ":%04X ", port)

@@ -15,13 +15,13 @@ final class ProxyTestServer {
     init(credentials: (user: String, password: String)? = nil) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("swnet-proxy-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        port = Harness.freePort()
-        var configuration = "Port \(port)\nListen 127.0.0.1\nTimeout 10\nMaxClients 20\nLogLevel Critical\n"
-        if let credentials { configuration += "BasicAuth \(credentials.user) \(credentials.password)\n" }
         let file = folder.appendingPathComponent("tinyproxy.conf")
-        try configuration.write(to: file, atomically: true, encoding: .utf8)
-        peer = try Peer("tinyproxy", ["-d", "-c", file.path])
-        try peer.waitUntilListening(port: port, tcp: true)
+        (peer, port) = try Peer.onFreePort { port in
+            var configuration = "Port \(port)\nListen 127.0.0.1\nTimeout 10\nMaxClients 20\nLogLevel Critical\n"
+            if let credentials { configuration += "BasicAuth \(credentials.user) \(credentials.password)\n" }
+            try configuration.write(to: file, atomically: true, encoding: .utf8)
+            return try Peer("tinyproxy", ["-d", "-c", file.path])
+        }
     }
 
     func stop() {

@@ -41,8 +41,7 @@ final class SMTPTestServer {
         try FileManager.default.createDirectory(at: store, withIntermediateDirectories: true)
         let script = directory.appendingPathComponent("smtp_server.py")
         try SMTPTestServer.script.write(to: script, atomically: true, encoding: .utf8)
-        port = Harness.freePort()
-        var arguments = [script.path, "--port", "\(port)", "--store", store.path]
+        var arguments = ["--store", store.path]
         for address in options.refuse { arguments += ["--refuse", address] }
         if options.refuseData { arguments.append("--refuse-data") }
         if let auth = options.auth { arguments += ["--auth", auth] }
@@ -52,8 +51,7 @@ final class SMTPTestServer {
             arguments += ["--cert", certificate.cert.path, "--key", certificate.key.path]
             if options.tls == .implicit { arguments.append("--implicit-tls") }
         }
-        peer = try Peer("/usr/bin/python3", arguments)
-        try peer.waitUntilListening(port: port, tcp: true)
+        (peer, port) = try Peer.onFreePort { port in try Peer("/usr/bin/python3", [script.path, "--port", "\(port)"] + arguments) }
     }
 
     /// Stops the server and removes what it stored.
