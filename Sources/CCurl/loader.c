@@ -3,7 +3,8 @@
 // `swnet serve` included, load libcurl and its dozens of libraries.
 //
 // Each libcurl function swnet calls is defined here under its own name and
-// forwards to the real one, looked up once with dlsym.
+// forwards to the real one, looked up once with dlsym. The forwarders are
+// hidden: exported, they would also answer libcurl's own calls to them.
 //
 // RTLD_LAZY, not RTLD_NOW: RTLD_NOW would bind every function of libcurl's
 // thirty-odd libraries before the first transfer (Kerberos, LDAP, SASL...),
@@ -34,14 +35,14 @@ void *swnet_curl_symbol(const char *name) {
 }
 
 #define FORWARD(result, name, parameters, arguments)                     \
-    result name parameters {                                             \
+    __attribute__((visibility("hidden"))) result name parameters {       \
         static result(*real) parameters;                                 \
         if (!real) real = (result(*) parameters)swnet_curl_symbol(#name); \
         return real arguments;                                           \
     }
 
 #define FORWARD_VOID(name, parameters, arguments)                        \
-    void name parameters {                                               \
+    __attribute__((visibility("hidden"))) void name parameters {         \
         static void(*real) parameters;                                   \
         if (!real) real = (void(*) parameters)swnet_curl_symbol(#name);  \
         real arguments;                                                  \

@@ -8,7 +8,8 @@
 // indirect jump. The trampolines forward the argument registers untouched,
 // so one definition fits every signature, variadic ones included. A
 // function missing from this list is an undefined symbol at link time:
-// add a line for it.
+// add a line for it. The trampolines are hidden: exported, they would also
+// answer the calls libssl and libcurl make to these functions.
 #include <dlfcn.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -44,6 +45,7 @@ void swnet_openssl_resolve(const char *name, void **slot) {
 #define TRAMPOLINE(name)                                                          \
     __asm__(".text\n"                                                             \
             ".globl " #name "\n"                                                  \
+            ".hidden " #name "\n"                                                 \
             ".type " #name ", @function\n"                                        \
             #name ":\n"                                                           \
             "    movq swnet_openssl_" #name "(%rip), %r11\n"                      \
