@@ -25,6 +25,12 @@ public final class SystemThread {
         }
     }
 
+    /// Runs `body` on a thread nobody waits for: its resources go when it ends.
+    /// The corresponding C function is `pthread_detach`.
+    public static func detached(_ body: @escaping () -> Void) throws {
+        pthread_detach(try SystemThread(body).thread)
+    }
+
     /// The cores online, the default number of worker threads.
     public static var processorCount: Int { max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
 

@@ -153,6 +153,42 @@ final class ForwardTests: XCTestCase {
         XCTAssertTrue(end.hasPrefix("refused: no backend answered"), end)
     }
 
+    /// The backend's name moves from 127.0.0.1 to 127.0.0.2: an /etc/hosts of the test's own,
+    /// bind-mounted in a private mount namespace, is rewritten while the forwarder runs.
+    func testABackendWhoseNameMovesIsFoundAgain() throws {
+        guard getuid() == 0 else { throw XCTSkip("needs root to give the forwarder its own /etc/hosts (unshare -m)") }
+        let port = Harness.freePort()
+        let first = try Peer.tcp(port: port, exec: "echo first")
+        defer { first.stop() }
+        let hosts = NSTemporaryDirectory() + "swnet-hosts-\(UUID().uuidString)"
+        try "127.0.0.1 backend.swnet.test\n".write(toFile: hosts, atomically: false, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: hosts) }
+        let ownHosts = ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c",
+                        "mount --bind \(hosts) /etc/hosts && exec \"$@\"", "hosts"]
+        let forwarder = try startForwarder(["--threads", "1", "backend.swnet.test:\(port)"], launcher: ownHosts)
+        defer { forwarder.stop() }
+        XCTAssertEqual(try exchange(port: forwarder.port, Data()), Data("first\n".utf8))
+
+        first.stop()
+        // Rewritten in place: the bind mount keeps the file's inode.
+        let handle = try XCTUnwrap(FileHandle(forWritingAtPath: hosts))
+        try handle.truncate(atOffset: 0)
+        try handle.write(contentsOf: Data("127.0.0.2 backend.swnet.test\n".utf8))
+        try handle.close()
+        let moved = try Peer.tcp(port: port, exec: "echo moved", host: "127.0.0.2")
+        defer { moved.stop() }
+        // The first client after the move meets the old address refusing; its failure
+        // has the name resolved again, so a client shortly after reaches the new one.
+        var answers: [Data] = []
+        for _ in 0..<50 where answers.last != Data("moved\n".utf8) {
+            answers.append(try exchange(port: forwarder.port, Data()))
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        XCTAssertEqual(answers.first, Data(), "the old address refuses")
+        XCTAssertEqual(answers.last, Data("moved\n".utf8), "\(answers.count) clients")
+        XCTAssertTrue(forwarder.connections.contains { ($0["end"] as? String ?? "").hasPrefix("refused") }, "\(forwarder.connections)")
+    }
+
     func testHealthChecksTakeABackendOutAndBackIn() throws {
         var flaky = try RefEcho()
         let steady = try RefEcho()

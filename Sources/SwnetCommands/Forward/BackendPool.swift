@@ -47,8 +47,10 @@ final class BackendPool: @unchecked Sendable {
         /// Smooth weighted round-robin's running weight.
         var current = 0
         var addresses: [SocketAddress] = []
-        /// Resolve the name again before the next connect: the last one failed.
+        /// Resolve the name again: the last connect to it failed.
         var stale = true
+        /// A resolution runs on its own thread.
+        var resolving = false
     }
 
     let backends: [BackendSpec]
@@ -169,17 +171,42 @@ final class BackendPool: @unchecked Sendable {
 
     var upBackends: [Bool] { lock.withLock { states.map(\.up) } }
 
-    /// The addresses of `index`, resolved again when the last connect to it failed.
+    /// The addresses of `index`. The first call resolves the name (start-up
+    /// does, so a typo stops it). After a connect to the backend failed, the
+    /// name is resolved again on a thread of its own while clients go on with
+    /// the last answer: a slow or absent DNS server never stalls a worker's
+    /// other clients, and a backend that moved is found by the clients after.
     func addresses(_ index: Int, family: AddressFamily?, transport: Transport = .tcp) throws -> [SocketAddress] {
-        if let cached = lock.withLock({ states[index].stale ? nil : states[index].addresses }) { return cached }
         let spec = backends[index]
         if let unix = spec.unixAddress { return [unix] }
-        let fresh = try Resolver.resolve(spec.host, port: spec.port, family: family, transport: transport)
+        let (known, refresh) = lock.withLock { () -> ([SocketAddress], Bool) in
+            let refresh = states[index].stale && !states[index].resolving && !states[index].addresses.isEmpty
+            if refresh { states[index].resolving = true }
+            return (states[index].addresses, refresh)
+        }
+        guard !known.isEmpty else {
+            let fresh = try Resolver.resolve(spec.host, port: spec.port, family: family, transport: transport)
+            store(fresh, for: index)
+            return fresh
+        }
+        if refresh {
+            let started = (try? SystemThread.detached { [self] in
+                let fresh = try? Resolver.resolve(spec.host, port: spec.port, family: family, transport: transport)
+                store(fresh, for: index)
+            }) != nil
+            if !started { store(nil, for: index) }
+        }
+        return known
+    }
+
+    /// A resolution's answer; nil (it failed) keeps the last one and the name stale.
+    private func store(_ fresh: [SocketAddress]?, for index: Int) {
         lock.withLock {
+            states[index].resolving = false
+            guard let fresh, !fresh.isEmpty else { return }
             states[index].addresses = fresh
             states[index].stale = false
         }
-        return fresh
     }
 
     /// A connect to `index` failed: its name is resolved again next time.
