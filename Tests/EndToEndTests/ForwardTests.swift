@@ -307,6 +307,36 @@ final class ForwardTests: XCTestCase {
         XCTAssertFalse(exit.killed)
     }
 
+    func testSIGTERMLetsAUDPReplyInFlightReachItsClient() throws {
+        let folder = NSTemporaryDirectory() + "swnet-slow-udp-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        // The backend notes each datagram, then answers a second later (socat waits 5 s, not its 0.5 s, for the answer).
+        let port = Harness.freePort(udp: true)
+        let slow = try Peer("socat", ["-t", "5", "UDP4-RECVFROM:\(port),bind=127.0.0.1,fork", "SYSTEM:echo got >>\(folder)/log; sleep 1; echo late"])
+        defer { slow.stop() }
+        try slow.waitUntilListening(port: port, tcp: false)
+        let forwarder = try startForwarder(["-u", "--grace", "30s", "127.0.0.1:\(port)"])
+        let answered = try UDPClient(), waiting = try UDPClient()
+        try answered.send("first\n", to: forwarder.port)
+        XCTAssertEqual(answered.receive(timeout: 10), Data("late\n".utf8))
+        try waiting.send("second\n", to: forwarder.port)
+        let received = { (try? String(contentsOfFile: folder + "/log", encoding: .utf8))?.split(separator: "\n").count ?? 0 }
+        for _ in 0..<200 where received() < 2 { Thread.sleep(forTimeInterval: 0.01) }
+        XCTAssertEqual(received(), 2, "the second datagram reached the backend")
+
+        kill(forwarder.pid, SIGTERM)
+        // The session that has its answer ends at once; the one waiting for its reply
+        // ends once the reply has gone back, and then the forwarder exits by itself.
+        XCTAssertEqual(waiting.receive(timeout: 10), Data("late\n".utf8), "the reply in flight reaches its client")
+        let exit = forwarder.waitForExit(timeout: 10) ?? forwarder.stop(SIGKILL)
+        XCTAssertEqual(exit.status, 0, exit.stderr)
+        XCTAssertFalse(exit.signaled)
+        let ends = forwarder.connections.map { $0["end"] as? String ?? "" }
+        XCTAssertEqual(ends, ["forwarder stopped", "forwarder stopped"], "\(forwarder.connections)")
+        XCTAssertEqual(forwarder.connections.last?["bytes_out"] as? Int, 5)
+    }
+
     func testUnixSocketsOnEitherSide() throws {
         let refecho = try RefEcho()
         let path = NSTemporaryDirectory() + "swnet-forward-\(getpid()).sock"

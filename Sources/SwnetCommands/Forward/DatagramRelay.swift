@@ -6,6 +6,10 @@ import SwnetSocket
 /// reply goes back to the client that asked. A session ends after
 /// `--idle-timeout` without a datagram either way; at most `--max-conns`
 /// are open, and a datagram from a new client above that is dropped.
+///
+/// Stopping drains: no datagram is taken from a client any more; a session
+/// whose last datagram still waits for its backend's reply stays until that
+/// reply has gone back to its client, and the others end at once.
 final class DatagramRelay {
     private final class Session {
         let client: SocketAddress
@@ -16,6 +20,8 @@ final class DatagramRelay {
         var idle: QuietTimer?
         var bytesIn = 0
         var bytesOut = 0
+        /// The client's last datagram went to the backend after its last reply came.
+        var awaitingReply = false
 
         init(client: SocketAddress, backend: Socket, backendName: String, index: Int) {
             self.client = client
@@ -31,6 +37,7 @@ final class DatagramRelay {
     private let scratch: UnsafeMutableRawBufferPointer
     private var sessions: [String: Session] = [:]
     private var closed = false
+    private var drained: (() -> Void)?
 
     init(listener: Socket, settings: ForwardSettings, loop: EventLoop, scratch: UnsafeMutableRawBufferPointer) throws {
         self.listener = listener
@@ -40,13 +47,34 @@ final class DatagramRelay {
         try loop.watch(listener.descriptor, for: .readable) { [unowned self] _ in self.receiveFromClients() }
     }
 
-    /// Stops taking datagrams and ends every session.
-    func close() {
-        guard !closed else { return }
-        closed = true
+    /// No session is left (after `drain`, or before any client came).
+    var isDrained: Bool { sessions.isEmpty }
+
+    /// Stops taking datagrams from clients and ends the sessions that wait
+    /// for no reply; the others end once their reply has gone back.
+    /// `drained` comes when the last one has ended.
+    func drain(_ drained: @escaping () -> Void) {
+        guard !closed, self.drained == nil else { return }
+        self.drained = drained
         loop.unwatch(listener.descriptor)
-        for session in Array(sessions.values) { end(session, "forwarder stopped") }
+        for session in Array(sessions.values) where !session.awaitingReply { end(session, "forwarder stopped") }
+        finishDrain()
+    }
+
+    /// Ends every session now, with `reason`, and lets the socket go.
+    func close(_ reason: String = "forwarder stopped") {
+        guard !closed else { return }
+        if drained == nil { loop.unwatch(listener.descriptor) }
+        closed = true
+        for session in Array(sessions.values) { end(session, reason) }
         listener.close()
+    }
+
+    private func finishDrain() {
+        guard let drained, sessions.isEmpty, !closed else { return }
+        closed = true
+        listener.close()
+        drained()
     }
 
     /// Client datagrams, a batch per wake-up.
@@ -56,7 +84,10 @@ final class DatagramRelay {
             guard let session = session(for: from) else { continue }
             session.idle?.touch()
             // A backend that cannot take it now loses the datagram, as UDP may.
-            if case .done? = try? session.backend.send(UnsafeRawBufferPointer(rebasing: scratch[..<count])) { session.bytesIn += count }
+            if case .done? = try? session.backend.send(UnsafeRawBufferPointer(rebasing: scratch[..<count])) {
+                session.bytesIn += count
+                session.awaitingReply = true
+            }
         }
     }
 
@@ -112,6 +143,8 @@ final class DatagramRelay {
             guard case .done(let (count, _)) = result else { return }
             session.idle?.touch()
             if case .done? = try? listener.send(UnsafeRawBufferPointer(rebasing: scratch[..<count]), to: session.client) { session.bytesOut += count }
+            session.awaitingReply = false
+            if drained != nil { return end(session, "forwarder stopped") }
         }
     }
 
@@ -125,5 +158,6 @@ final class DatagramRelay {
         settings.served.add(1)
         settings.report(ForwardSettings.Report(proto: .udp, client: session.client, backend: session.backendName,
                                                bytesIn: session.bytesIn, bytesOut: session.bytesOut, duration: .now - session.started, end: reason))
+        finishDrain()
     }
 }

@@ -34,7 +34,7 @@ enum ForwardCommand: Command {
             "A client tries the backend its policy chooses first; one that refuses or does not answer is skipped and the next one is tried, all within the client's --connect-timeout. A name is resolved again after a connect to it fails, so a backend that moves is found. With every backend down or full, a client is closed at once.",
             "Once every socket listens, swnet reports each on stderr (with --json, a {\"event\":\"listening\",...} line per socket on stdout). -v adds a line per connection: client, backend, bytes each way, duration and how it ended (client closed, backend closed, idle timeout, reset, refused, no backend); with --json, a {\"event\":\"connection\",...} object. A backend going down or coming back is always reported.",
             "--send-proxy lets backends such as nginx (listen ... proxy_protocol) or HAProxy see the client's address. --accept-proxy takes that header from a proxy in front, and only from peers inside --allow. --tls terminates TLS for the clients (with --cert and --key, or a self-signed certificate made at start); --backend-tls speaks TLS to the backends, verifying them unless -k.",
-            "SIGINT or SIGTERM stops accepting, lets open connections finish within --grace, then exits 0.",
+            "SIGINT or SIGTERM stops accepting, lets open connections finish within --grace, then exits 0. With -u, a session whose last datagram still waits for the backend's reply stays until that reply has gone back; the others end at once.",
         ],
         examples: [
             Example("swnet forward 8080 127.0.0.1:80", "What socat TCP-LISTEN,fork does, without a process per client"),

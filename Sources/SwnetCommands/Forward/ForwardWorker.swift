@@ -65,7 +65,7 @@ final class ForwardWorker: @unchecked Sendable {
             self.settings.open.add(-1)
             self.settings.served.add(1)
             self.settings.report(session.report)
-            if self.stopping && self.sessions.isEmpty { self.loop.stop() }
+            self.stopIfDrained()
         }
         sessions[ObjectIdentifier(session)] = session
         session.start()
@@ -75,11 +75,20 @@ final class ForwardWorker: @unchecked Sendable {
         guard !stopping else { return }
         stopping = true
         acceptors.forEach { $0.close() }
-        datagramRelays.forEach { $0.close() }
-        if sessions.isEmpty { return loop.stop() }
+        datagramRelays.forEach { $0.drain { [unowned self] in self.stopIfDrained() } }
+        if stopIfDrained() { return }
         loop.schedule(after: settings.grace) { [unowned self] in
             for session in Array(self.sessions.values) { session.close("forwarder stopped after --grace") }
+            self.datagramRelays.forEach { $0.close("forwarder stopped after --grace") }
             self.loop.stop()
         }
+    }
+
+    /// Once stopping, the loop ends when the last session has.
+    @discardableResult
+    private func stopIfDrained() -> Bool {
+        guard stopping, sessions.isEmpty, datagramRelays.allSatisfy(\.isDrained) else { return false }
+        loop.stop()
+        return true
     }
 }
