@@ -291,7 +291,11 @@ private final class Flow {
 
     /// Source to pipe; false when the source would block.
     private func spliceIn(sourceSide: Tunnel.Side) throws -> Bool {
-        let pipe = try self.pipe ?? pipes.take()
+        // Out of descriptors for a pipe: this read goes through memory, and a later one tries again.
+        guard let pipe = try? self.pipe ?? pipes.take() else {
+            splicing = false
+            return try copyIn(sourceSide: sourceSide, destinationSide: sourceSide == .client ? .server : .client)
+        }
         self.pipe = pipe
         let result: IOResult<Int>
         do {

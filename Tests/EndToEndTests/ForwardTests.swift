@@ -265,6 +265,32 @@ final class ForwardTests: XCTestCase {
         XCTAssertLessThan(forwarder.err.text.count, 20_000, "the pauses are reported, not one line per failed accept")
     }
 
+    func testABulkTransferWithNoDescriptorLeftForAPipeGoesThroughMemory() throws {
+        let refecho = try RefEcho()
+        let forwarder = try startForwarder(["--threads", "1", "127.0.0.1:\(refecho.port)"], launcher: ["prlimit", "--nofile=64:64"])
+        defer { forwarder.stop() }
+        let bulk = try TCPClient("127.0.0.1", forwarder.port)
+        try bulk.send("x")
+        XCTAssertEqual(bulk.receive(count: 1).data, Data("x".utf8))
+        // More clients until one is not echoed: the forwarder has no descriptor left, not even for a pipe.
+        var held: [TCPClient] = []
+        defer { held.forEach { $0.close() } }
+        for _ in 0..<60 {
+            guard let client = try? TCPClient("127.0.0.1", forwarder.port, timeout: 2) else { break }
+            held.append(client)
+            guard (try? client.send("y")) != nil, client.receive(count: 1, timeout: 2).data == Data("y".utf8) else { break }
+        }
+        XCTAssertLessThan(held.count, 60, "the descriptors ran out")
+        // 1 MiB is past the 64 KiB after which a flow splices: with no pipe to be had, it is copied.
+        let payload = randomBytes(1 << 20)
+        let reader = Background { bulk.receive(count: payload.count, timeout: 30).data }
+        try bulk.send(payload, timeout: 30)
+        XCTAssertTrue(reader.join() == payload, "every byte came back")
+        bulk.close()
+        let ended = forwarder.waitForEvent(timeout: 10) { $0["event"] as? String == "connection" && $0["bytes_in"] as? Int == payload.count + 1 }
+        XCTAssertEqual(ended?["spliced"] as? Bool, false, "\(forwarder.connections)")
+    }
+
     func testSIGTERMDrainsAHundredTransfersInFlight() throws {
         let refecho = try RefEcho()
         let forwarder = try startForwarder(["--grace", "60s", "127.0.0.1:\(refecho.port)"])
