@@ -82,15 +82,15 @@ enum ForwardCommand: Command {
             try ForwardWorker(settings: settings, streamListeners: sockets.stream[index], datagramSockets: sockets.datagram[index])
         }
         let checker = try invocation.duration("health-check").map { try HealthChecker(settings: settings, interval: $0) }
-        let running = try workers.map { worker in try SystemThread { worker.run() } }
+        let running = try workers.map { worker in try SystemThread { worker.thread.run() } }
         let checking = try checker.map { checker in try SystemThread { checker.run() } }
         if let notice = StopNotice.text("forward", cause: StopSignals.wait(), open: settings.open.value, grace: settings.grace) { console.verbose(notice) }
-        workers.forEach { $0.requestStop() }
+        workers.forEach { $0.thread.requestStop() }
         running.forEach { $0.join() }
         checker?.requestStop()
         checking?.join()
         console.verbose("forward: stopped after \(counted(settings.served.value, "connection")); \(settings.turnedAway.value) turned away")
-        if let failure = workers.compactMap(\.failure).first { throw failure }
+        if let failure = workers.compactMap(\.thread.failure).first { throw failure }
         return .success
     }
 

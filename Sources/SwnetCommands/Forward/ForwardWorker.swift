@@ -4,23 +4,22 @@ import SwnetSocket
 /// One thread's share of a forwarder: its own event loop, its own
 /// listeners (SO_REUSEPORT spreads clients over the threads), its pipe
 /// pool and copy buffer, and the sessions it accepted. Nothing here is
-/// touched by another thread except through `requestStop()`.
+/// touched by another thread except through `thread.requestStop()`.
 final class ForwardWorker: @unchecked Sendable {
     private let settings: ForwardSettings
-    private let loop: EventLoop
+    let thread: WorkerLoop
+    private var loop: EventLoop { thread.loop }
     private var acceptors: [Acceptor] = []
     private var datagramRelays: [DatagramRelay] = []
     private var sessions: [ObjectIdentifier: ForwardSession] = [:]
     private let pipes = PipePool()
     private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 16)
-    private var waker: Waker!
     private var stopping = false
-    private(set) var failure: SwnetError?
 
     init(settings: ForwardSettings, streamListeners: [Socket], datagramSockets: [Socket]) throws {
         self.settings = settings
-        loop = try EventLoop()
-        waker = try Waker(on: loop) { [unowned self] in self.beginStop() }
+        thread = try WorkerLoop()
+        try thread.onStopRequest { [unowned self] in self.beginStop() }
         for listener in streamListeners {
             acceptors.append(try Acceptor(listener: listener, loop: loop, onConnection: { [unowned self] socket, peer in
                 self.admit(socket, peer: peer)
@@ -32,21 +31,6 @@ final class ForwardWorker: @unchecked Sendable {
     }
 
     deinit { scratch.deallocate() }
-
-    /// Runs on the worker's own thread until it has stopped.
-    func run() {
-        do {
-            try loop.run()
-        } catch let error as SwnetError {
-            failure = error
-            StopSignals.requestStop()
-        } catch {
-            preconditionFailure("\(error)")
-        }
-    }
-
-    /// Safe from any thread: stop accepting, drain the sessions within the grace period.
-    func requestStop() { waker.wake() }
 
     private func admit(_ socket: Socket, peer: SocketAddress?) {
         if let refusal = settings.access.refusal(of: peer) {

@@ -79,13 +79,13 @@ enum ServeCommand: Command {
         let workers = try (0..<threads).map { index in
             try ServeWorker(settings: settings, streamListeners: sockets.stream[index], datagramSockets: sockets.datagram[index])
         }
-        let running = try workers.map { worker in try SystemThread { worker.run() } }
+        let running = try workers.map { worker in try SystemThread { worker.thread.run() } }
         if let notice = StopNotice.text("serve", cause: StopSignals.wait(), open: settings.open.value, grace: settings.grace) { console.verbose(notice) }
-        workers.forEach { $0.requestStop() }
+        workers.forEach { $0.thread.requestStop() }
         running.forEach { $0.join() }
         let failedHandshakes = tls == nil ? "" : "; \(settings.handshakesFailed.value) failed the TLS handshake"
         console.verbose("serve: stopped after serving \(counted(settings.served.value, "client")); \(settings.refused.value) turned away over --max-conns\(failedHandshakes)")
-        if let failure = workers.compactMap(\.failure).first { throw failure }
+        if let failure = workers.compactMap(\.thread.failure).first { throw failure }
         return .success
     }
 

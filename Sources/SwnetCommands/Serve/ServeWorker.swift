@@ -66,24 +66,23 @@ final class ServeSettings: @unchecked Sendable {
 /// One thread's share of a server: its own event loop, its own listeners
 /// (SO_REUSEPORT lets the kernel spread clients over the threads), and the
 /// sessions it accepted. Nothing in here is touched by another thread
-/// except through `requestStop()`.
+/// except through `thread.requestStop()`.
 final class ServeWorker: @unchecked Sendable {
     private let settings: ServeSettings
-    private let loop: EventLoop
+    let thread: WorkerLoop
+    private var loop: EventLoop { thread.loop }
     private var acceptors: [Acceptor] = []
     private var datagramSockets: [Socket] = []
     private var sessions: [ObjectIdentifier: StreamSession] = [:]
-    private var waker: Waker!
     private var stopping = false
     private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 16)
     private var daytime: DaytimeLine
-    private(set) var failure: SwnetError?
 
     init(settings: ServeSettings, streamListeners: [Socket], datagramSockets: [Socket]) throws {
         self.settings = settings
         daytime = DaytimeLine(settings.daytime)
-        loop = try EventLoop()
-        waker = try Waker(on: loop) { [unowned self] in self.beginStop() }
+        thread = try WorkerLoop()
+        try thread.onStopRequest { [unowned self] in self.beginStop() }
         for listener in streamListeners {
             acceptors.append(try Acceptor(listener: listener, loop: loop, onConnection: { [unowned self] socket, peer in
                 self.admit(socket, peer: peer)
@@ -96,21 +95,6 @@ final class ServeWorker: @unchecked Sendable {
     }
 
     deinit { scratch.deallocate() }
-
-    /// Runs on the worker's own thread until it has stopped.
-    func run() {
-        do {
-            try loop.run()
-        } catch let error as SwnetError {
-            failure = error
-            StopSignals.requestStop()
-        } catch {
-            preconditionFailure("\(error)")
-        }
-    }
-
-    /// Safe from any thread: stop accepting, give sessions the grace period.
-    func requestStop() { waker.wake() }
 
     private func admit(_ socket: Socket, peer: SocketAddress?) {
         // --once: this is the one; nothing after it is accepted, not even a datagram.
