@@ -31,7 +31,7 @@ public final class EventLoop {
     private struct Watch {
         var interest: Interest
         let handler: Handler
-        let pollable: Bool
+        var pollable: Bool
     }
 
     private let epoll: Int32
@@ -54,19 +54,21 @@ public final class EventLoop {
     public func watch(_ fd: Int32, for interest: Interest, handler: @escaping Handler) throws {
         precondition(watch(of: fd) == nil, "descriptor \(fd) watched twice")
         if Int(fd) >= watches.count { watches += repeatElement(nil, count: Int(fd) + 1 - watches.count) }
+        watches[Int(fd)] = Watch(interest: [], handler: handler, pollable: true)
         do {
-            try control(EPOLL_CTL_ADD, fd, interest)
-            watches[Int(fd)] = Watch(interest: interest, handler: handler, pollable: true)
-            // Registered with nothing to wait for, epoll would still report
-            // hang-ups and errors on every wait: a busy loop. Paused means absent.
-            if interest.isEmpty { try control(EPOLL_CTL_DEL, fd, []) }
-        } catch let error as SwnetError where error.errno == Errno(EPERM) {
-            watches[Int(fd)] = Watch(interest: interest, handler: handler, pollable: false)
-            alwaysReady.insert(fd)
+            try update(fd, to: interest)
+        } catch {
+            watches[Int(fd)] = nil
+            throw error
         }
     }
 
     /// Changes what `fd` waits for; nothing (the empty set) pauses it.
+    ///
+    /// A paused descriptor is not in epoll at all: registered with nothing
+    /// to wait for, epoll would still report hang-ups and errors on every
+    /// wait, a busy loop. So a watch that starts paused costs no system call
+    /// until it first waits for something.
     public func update(_ fd: Int32, to interest: Interest) throws {
         guard var watch = watch(of: fd), watch.interest != interest else { return }
         let wasPaused = watch.interest.isEmpty
@@ -75,8 +77,16 @@ public final class EventLoop {
         guard watch.pollable else { return }
         if interest.isEmpty {
             try control(EPOLL_CTL_DEL, fd, [])
+        } else if !wasPaused {
+            try control(EPOLL_CTL_MOD, fd, interest)
         } else {
-            try control(wasPaused ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, interest)
+            do {
+                try control(EPOLL_CTL_ADD, fd, interest)
+            } catch let error as SwnetError where error.errno == Errno(EPERM) {
+                watch.pollable = false
+                watches[Int(fd)] = watch
+                alwaysReady.insert(fd)
+            }
         }
     }
 
