@@ -31,6 +31,10 @@ public struct SwnetError: Error, Sendable, CustomStringConvertible {
     }
 
     /// The same error seen from one layer further out.
+    /// The failure without its context: the system's words for `errno`, else
+    /// the reason. For a message that names the file or folder itself.
+    public var cause: String { errno.map(\.description) ?? reason }
+
     public func adding(_ outerContext: String) -> SwnetError {
         var copy = self
         copy.context.insert(outerContext, at: 0)

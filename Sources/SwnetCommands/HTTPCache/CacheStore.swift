@@ -32,18 +32,7 @@ final class CacheStore {
         self.maxSize = maxSize
         var info = stat()
         if stat(directory, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR { return }  // there already: the usual case
-        var prefix = directory.hasPrefix("/") ? "/" : ""
-        for component in directory.split(separator: "/") {
-            prefix += component
-            do {
-                try syscallValue("mkdir") { mkdir(prefix, 0o700) }
-            } catch let failure as SwnetError where failure.errno?.rawValue == EEXIST {
-                // There already.
-            } catch let failure as SwnetError {
-                throw SwnetError(.local, "cannot create the cache folder \(prefix): \(Self.why(failure))")
-            }
-            prefix += "/"
-        }
+        try Folders.create(directory, mode: 0o700, kind: "cache folder")
     }
 
     static func fileName(for url: String) -> String { XXHash64.hex(XXHash64.hash(url.utf8)) + ".entry" }
@@ -66,7 +55,7 @@ final class CacheStore {
         do {
             fd = try syscallValue("open") { open(path, O_RDONLY | O_CLOEXEC) }
         } catch let failure as SwnetError {
-            return failure.errno?.rawValue == ENOENT ? .absent : .damaged("cannot open \(path): \(Self.why(failure))")
+            return failure.errno?.rawValue == ENOENT ? .absent : .damaged("cannot open \(path): \(failure.cause)")
         } catch {
             preconditionFailure("\(error)")
         }
@@ -125,11 +114,6 @@ final class CacheStore {
         let bytes = Array(name.utf8)
         return bytes.count == 22 && name.hasSuffix(".entry")
             && bytes[..<16].allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }
-    }
-
-    /// The system's reason, without the name of the call.
-    static func why(_ failure: SwnetError) -> String {
-        failure.errno.map(\.description) ?? failure.reason
     }
 }
 
@@ -246,7 +230,7 @@ final class EntryWriter {
         do {
             fd = try syscallValue("open") { open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600) }
         } catch let failure as SwnetError {
-            throw SwnetError(.local, "cannot create \(temporary): \(CacheStore.why(failure))")
+            throw SwnetError(.local, "cannot create \(temporary): \(failure.cause)")
         }
         try write([UInt8](repeating: 0, count: EntryPreamble.size) + meta)
     }
@@ -276,7 +260,7 @@ final class EntryWriter {
             finished = true
         } catch let failure as SwnetError {
             discard()
-            throw SwnetError(.local, "cannot write \(path): \(CacheStore.why(failure))")
+            throw SwnetError(.local, "cannot write \(path): \(failure.cause)")
         }
     }
 
@@ -298,7 +282,7 @@ final class EntryWriter {
             do {
                 offset += try syscallValue("write") { Glibc.write(fd, base + offset, count - offset) }
             } catch let failure as SwnetError {
-                throw SwnetError(.local, "cannot write \(temporary): \(CacheStore.why(failure))")
+                throw SwnetError(.local, "cannot write \(temporary): \(failure.cause)")
             }
         }
     }

@@ -44,7 +44,7 @@ final class BodyOutput {
             return Int64(info.st_size)
         } catch let failure as SwnetError {
             if failure.errno?.rawValue == ENOENT { return 0 }
-            throw SwnetError(.local, "cannot read the size of \(path) to resume it: \(Self.why(failure))")
+            throw SwnetError(.local, "cannot read the size of \(path) to resume it: \(failure.cause)")
         }
     }
 
@@ -69,7 +69,7 @@ final class BodyOutput {
             do {
                 result = try syscall("write") { Glibc.write(fd, base + offset, bytes.count - offset) }
             } catch let failure as SwnetError {
-                error = SwnetError(.local, "cannot write \(name): \(Self.why(failure))")
+                error = SwnetError(.local, "cannot write \(name): \(failure.cause)")
                 return false
             } catch {
                 preconditionFailure("\(error)")
@@ -110,33 +110,12 @@ final class BodyOutput {
             do {
                 descriptor = try syscallValue("open") { open(path, flags, 0o666) }
             } catch let failure as SwnetError {
-                error = SwnetError(.local, "cannot \(resume ? "open" : "create") \(path): \(Self.why(failure))")
+                error = SwnetError(.local, "cannot \(resume ? "open" : "create") \(path): \(failure.cause)")
                 return nil
             } catch {
                 preconditionFailure("\(error)")
             }
         }
         return descriptor
-    }
-
-    /// Creates `path` and the folders above it that are missing (`mkdir -p`).
-    static func makeDirectory(_ path: String) throws {
-        var prefix = path.hasPrefix("/") ? "/" : ""
-        for component in path.split(separator: "/") {
-            prefix += component
-            do {
-                try syscallValue("mkdir") { mkdir(prefix, 0o777) }
-            } catch let failure as SwnetError where failure.errno?.rawValue == EEXIST {
-                // There already; a file in the way shows when the first file is written.
-            } catch let failure as SwnetError {
-                throw SwnetError(.local, "cannot create the folder \(prefix): \(why(failure))")
-            }
-            prefix += "/"
-        }
-    }
-
-    /// The system's reason, without the name of the call.
-    private static func why(_ failure: SwnetError) -> String {
-        failure.errno.map(\.description) ?? failure.reason
     }
 }

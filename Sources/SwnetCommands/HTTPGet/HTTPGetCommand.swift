@@ -81,7 +81,7 @@ enum HTTPGetCommand: Command {
         if settings.resume, let index = destinations.firstIndex(where: { $0.path == nil }) {
             throw SwnetError.usage("-C/--continue resumes files: give \(urls[index]) an -o FILE, or use -O")
         }
-        if let directory { try BodyOutput.makeDirectory(directory) }
+        if let directory { try Folders.create(directory, mode: 0o777, kind: "folder") }
 
         let stdout = (console.out as? FileSink)?.fd ?? 1
         let headerDump = try headerDump(invocation, console, stdout: stdout)
