@@ -38,20 +38,7 @@ make_tmp tls-info
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj /CN=localhost \
     -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout "$tmp/key.pem" -out "$tmp/cert.pem" 2>/dev/null
 port=$(free_port tcp)
-mkdir -p "$tmp/nginx"
-cat >"$tmp/nginx/nginx.conf" <<CONF
-daemon off;
-master_process off;
-pid $tmp/nginx/nginx.pid;
-error_log $tmp/nginx/error.log;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    client_body_temp_path $tmp/nginx/body;
-    proxy_temp_path $tmp/nginx/proxy;
-    fastcgi_temp_path $tmp/nginx/fastcgi;
-    uwsgi_temp_path $tmp/nginx/uwsgi;
-    scgi_temp_path $tmp/nginx/scgi;
+start_nginx "$port" <<CONF
     server {
         listen 127.0.0.1:$port ssl;
         ssl_protocols TLSv1.2 TLSv1.3;
@@ -59,12 +46,7 @@ http {
         ssl_certificate_key $tmp/key.pem;
         location / { return 200 "hello\n"; }
     }
-}
 CONF
-nginx -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -e "$tmp/nginx/error.log" &
-pids+=($!)
-for ((i = 0; i < 50; i++)); do probe tcp "$port" && break; sleep 0.1; done
-probe tcp "$port" || die "nginx did not start: $(cat "$tmp/nginx/error.log")"
 
 "$swnet" tls-info -q --cacert "$tmp/cert.pem" "localhost:$port" >/dev/null || die "swnet tls-info fails against nginx"
 
