@@ -32,6 +32,9 @@ public struct Errno: Error, Equatable, Sendable, CustomStringConvertible {
     /// EPIPE or ECONNRESET: the peer has closed the connection.
     public var meansPeerClosed: Bool { rawValue == EPIPE || rawValue == ECONNRESET }
 
+    /// ENOTCONN: the connection is no more (a reset ended it).
+    public var meansNotConnected: Bool { rawValue == ENOTCONN }
+
     /// EMFILE, ENFILE, ENOBUFS, ENOMEM or EAGAIN (from a spawn: no process
     /// left): the system is short of something that comes free again, so
     /// a server waits and retries instead of giving up on the client.

@@ -12,6 +12,7 @@ final class TLSSessionTests: XCTestCase {
     private var server: Socket!
 
     override func setUpWithError() throws {
+        signal(SIGPIPE, SIG_IGN)                                // as swnet does: a write to a closed peer is an error, not a death
         listener = try Socket(family: .v4, transport: .tcp)
         try listener.bind(to: SocketAddress(numeric: "127.0.0.1", port: 0)!)
         try listener.listen()
@@ -103,5 +104,36 @@ final class TLSSessionTests: XCTestCase {
         XCTAssertEqual(try read(client, count: 100), Array("partial".utf8))
         XCTAssertTrue(client.closedWithoutNotify)
         XCTAssertFalse(client.closedWithNotify)
+    }
+
+    /// The race of a server that answers and leaves at once (daytime):
+    /// our data reached it after it closed, so its reset is in before our
+    /// close_notify goes out. The answer is still read, and the end is clean.
+    func testAHalfCloseAfterThePeersResetStillReadsItsAnswer() throws {
+        let (client, server, _) = try sessions()
+        try handshake(client, server)
+        _ = try Array("answer".utf8).withUnsafeBytes { try server.write(from: $0) }
+        server.close()
+        self.server.close()                                     // close_notify, then TCP closed
+        _ = try Array("ping".utf8).withUnsafeBytes { try client.write(from: $0) }
+        var fd = pollfd(fd: client.descriptor, events: 0, revents: 0)
+        for _ in 0..<50 where fd.revents & Int16(POLLERR) == 0 { _ = poll(&fd, 1, 100) }  // the reset has come in
+        XCTAssertNotEqual(fd.revents & Int16(POLLERR), 0, "the closed server did not reset the connection")
+
+        var options = RelayOptions()
+        options.preset = []                                     // nothing to send: the half-close comes first
+        let stdout = socketPair()
+        defer { stdout.forEach { Glibc.close($0) } }
+        let summary = try Relay(stream: client, peer: "test", output: stdout[0], options: options, loop: try EventLoop()).run()
+        XCTAssertEqual(summary.end, .peerClosed)
+        XCTAssertTrue(client.closedWithNotify)
+        var buffer = [UInt8](repeating: 0, count: 100)
+        XCTAssertEqual(Array(buffer[..<max(0, Glibc.read(stdout[1], &buffer, 100))]), Array("answer".utf8))
+    }
+
+    private func socketPair() -> [Int32] {
+        var fds: [Int32] = [-1, -1]
+        socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds)
+        return fds
     }
 }
