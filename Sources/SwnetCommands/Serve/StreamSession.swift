@@ -30,6 +30,7 @@ final class StreamSession {
     /// Set when the connection speaks TLS; nil for plain text.
     private let tls: TLSSession?
     private var handshakeTimer: LoopTimer?
+    private var handshaking = false
     /// Why the handshake failed, for the caller's count; nil when it did not.
     private(set) var handshakeFailure: String?
 
@@ -66,10 +67,18 @@ final class StreamSession {
     var peer: String { peerAddress?.description ?? "stdin" }
 
     /// Starts serving: daytime answers at once and ends; the others wait
-    /// for events. Over TLS, the handshake comes first.
+    /// for events. Over TLS, the handshake comes first, on the same watch
+    /// the session then reads and writes through: no epoll change between.
     func start(daytime: DaytimeFormat, idleTimeout: Duration?, handshakeTimeout: Duration = .seconds(10)) throws {
         guard let tls, !tls.handshakeDone else { return try serve(daytime: daytime, idleTimeout: idleTimeout) }
-        try loop.watch(input, for: []) { [unowned self] _ in self.continueHandshake(daytime: daytime, idleTimeout: idleTimeout) }
+        try loop.watch(input, for: []) { [unowned self] ready in
+            if self.handshaking {
+                self.continueHandshake(daytime: daytime, idleTimeout: idleTimeout)
+            } else {
+                self.handle(ready)
+            }
+        }
+        handshaking = true
         handshakeTimer = loop.schedule(after: handshakeTimeout) { [unowned self] in
             self.failHandshake("TLS handshake: not finished within \(TimeSpan.format(handshakeTimeout)) (--handshake-timeout)")
         }
@@ -80,8 +89,8 @@ final class StreamSession {
         guard !ended, let tls else { return }
         do {
             if let interest = try tls.handshakeStep() { return try loop.update(input, to: interest) }
+            handshaking = false
             handshakeTimer?.cancel()
-            loop.unwatch(input)
             try serve(daytime: daytime, idleTimeout: idleTimeout)
         } catch let error as SwnetError {
             failHandshake(error.description)
@@ -105,12 +114,7 @@ final class StreamSession {
             }
             return end("served")
         }
-        if input == output {
-            try loop.watch(input, for: []) { [unowned self] ready in self.handle(ready) }
-        } else {
-            try loop.watch(input, for: []) { [unowned self] _ in self.handle(.readable) }
-            try loop.watch(output, for: []) { [unowned self] _ in self.handle(.writable) }
-        }
+        if tls == nil { try watch() }                           // over TLS, the handshake's watch goes on
         if let idleTimeout {
             idle = QuietTimer(on: loop, limit: idleTimeout) { [unowned self] in self.end("idle timeout") }
         }
@@ -118,6 +122,15 @@ final class StreamSession {
         // Data that came with the client's last handshake message is already
         // decrypted and buffered: epoll will not announce it.
         if tls?.hasBufferedInput == true { handle(.readable) }
+    }
+
+    private func watch() throws {
+        if input == output {
+            try loop.watch(input, for: []) { [unowned self] ready in self.handle(ready) }
+        } else {
+            try loop.watch(input, for: []) { [unowned self] _ in self.handle(.readable) }
+            try loop.watch(output, for: []) { [unowned self] _ in self.handle(.writable) }
+        }
     }
 
     /// Ends the session from outside: the server is stopping.
@@ -227,9 +240,13 @@ final class StreamSession {
         idle?.cancel()
         handshakeTimer?.cancel()
         if handshakeFailure == nil { tls?.close() }               // close_notify, without waiting
-        loop.unwatch(input)
-        if output != input { loop.unwatch(output) }
-        socket?.close()
+        if let socket {
+            loop.forget(socket.descriptor)                      // closed next: close(2) takes it out of epoll
+            socket.close()
+        } else {
+            loop.unwatch(input)
+            loop.unwatch(output)
+        }
         pending = nil
         onEnd(self, Summary(bytesIn: bytesIn, bytesOut: bytesOut, duration: .now - started, end: reason))
     }
