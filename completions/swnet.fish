@@ -92,7 +92,7 @@ complete -c swnet -n '__fish_seen_subcommand_from forward' -l health-check -x -d
 complete -c swnet -n '__fish_seen_subcommand_from forward' -s u -l udp -d 'Forward UDP: a session per client address, ended after --idle-timeout'
 complete -c swnet -n '__fish_seen_subcommand_from forward' -l max-conns -x -d 'Close new clients at once above N open connections (UDP: sessions)'
 complete -c swnet -n '__fish_seen_subcommand_from forward' -l backend-max-conns -x -d 'At most N connections per backend (a backend\'s ,max-conns=N wins)'
-complete -c swnet -n '__fish_seen_subcommand_from forward' -l connect-timeout -x -d 'A client\'s time to reach a backend, shared by the backends it tries'
+complete -c swnet -n '__fish_seen_subcommand_from forward' -l connect-timeout -x -d 'A client\'s time to reach a backend, shared by the backends it tries; a backend\'s TLS handshake (--backend-tls) has as long again'
 complete -c swnet -n '__fish_seen_subcommand_from forward' -l idle-timeout -x -d 'Close a connection after DUR without a byte either way'
 complete -c swnet -n '__fish_seen_subcommand_from forward' -l grace -x -d 'On SIGINT or SIGTERM, stop accepting and give open connections DUR to finish'
 complete -c swnet -n '__fish_seen_subcommand_from forward' -l threads -x -d 'Event loops to run, one thread each (default: the number of cores)'

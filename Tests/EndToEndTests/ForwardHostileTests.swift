@@ -52,6 +52,20 @@ final class ForwardHostileTests: XCTestCase {
         XCTAssertTrue(try oneOfTwoFreshClientsEchoed(forwarder), "no fresh client echoed after the resets")
     }
 
+    /// A TLS backend that accepts and never answers the handshake: its
+    /// client is closed once --connect-timeout has passed, and the event names
+    /// the backend and the option.
+    func testABackendThatStallsInTheTLSHandshakeIsEndedByTheConnectTimeout() throws {
+        let silent = try MisbehavingBackend(.silent)
+        let forwarder = try forward(["--threads", "1", "--backend-tls", "-k", "--connect-timeout", "1s", "127.0.0.1:\(silent.port)"])
+        let client = try TCPClient("127.0.0.1", forwarder.port)
+        try client.send("request")
+        let received = client.receive(timeout: 20)
+        XCTAssertTrue(received.data.isEmpty && (received.eof || received.error != nil), "the client was not ended: \(received)")
+        let end = forwarder.waitForConnections(1, timeout: 20).first?["end"] as? String ?? ""
+        XCTAssertEqual(end, "backend 127.0.0.1:\(silent.port): TLS handshake: not finished within 1s (--connect-timeout)")
+    }
+
     /// A backend that accepts and never answers: the client's --idle-timeout
     /// ends it (reported as such), while the other backend's clients are
     /// echoed in the meantime.

@@ -20,7 +20,7 @@ enum ForwardCommand: Command {
             OptionSpec("udp", short: "u", help: "Forward UDP: a session per client address, ended after --idle-timeout"),
             OptionSpec("max-conns", .integer(1...Int.max), default: "10000", help: "Close new clients at once above N open connections (UDP: sessions)"),
             OptionSpec("backend-max-conns", .integer(1...Int.max), help: "At most N connections per backend (a backend's ,max-conns=N wins)"),
-            OptionSpec("connect-timeout", .limit, default: "5s", help: "A client's time to reach a backend, shared by the backends it tries"),
+            OptionSpec("connect-timeout", .limit, default: "5s", help: "A client's time to reach a backend, shared by the backends it tries; a backend's TLS handshake (--backend-tls) has as long again"),
             OptionSpec("idle-timeout", .limit, default: "5m", help: "Close a connection after DUR without a byte either way"),
             OptionSpec("grace", .duration, default: "10s", help: "On SIGINT or SIGTERM, stop accepting and give open connections DUR to finish"),
             OptionSpec("threads", .integer(1...256), help: "Event loops to run, one thread each (default: the number of cores)"),

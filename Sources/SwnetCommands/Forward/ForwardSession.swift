@@ -31,6 +31,7 @@ final class ForwardSession {
     private var deadline: ContinuousClock.Instant = .now
     private var attempt: ConnectAttempt?
     private var timer: LoopTimer?
+    private var handshake: TLSHandshake?
     private var watching = false
     private var tunnel: Tunnel?
     private var lastFailure: String?
@@ -98,23 +99,7 @@ final class ForwardSession {
         } catch {
             return end("\(error)")
         }
-        timer = loop.schedule(after: settings.handshakeTimeout) { [unowned self] in
-            self.end("TLS handshake: not finished within \(TimeSpan.format(self.settings.handshakeTimeout)) (--handshake-timeout)")
-        }
-        watchClient([]) { [unowned self] _ in self.stepClientHandshake() }
-        stepClientHandshake()
-    }
-
-    private func stepClientHandshake() {
-        guard !ended, let tls = clientTLS else { return }
-        do {
-            if let interest = try tls.handshakeStep() { return try loop.update(client.descriptor, to: interest) }
-            timer?.cancel()
-            unwatchClient()
-            connectBackend()
-        } catch {
-            end("\(error)")
-        }
+        handshake(clientTLS!, timeout: settings.handshakeTimeout, option: "--handshake-timeout") { [unowned self] in self.connectBackend() }
     }
 
     private func connectBackend() {
@@ -194,26 +179,20 @@ final class ForwardSession {
         } catch {
             return end("\(error)")
         }
-        timer = loop.schedule(after: settings.connectTimeout) { [unowned self] in
-            self.end("backend TLS handshake: not finished within \(TimeSpan.format(self.settings.connectTimeout))")
+        handshake(backendTLS!, timeout: settings.connectTimeout, option: "--connect-timeout", failure: "backend \(report.backend ?? "?"): ") { [unowned self] in
+            self.startTunnel()
         }
-        do {
-            try loop.watch(backend.descriptor, for: []) { [unowned self] _ in self.stepBackendHandshake() }
-        } catch {
-            return end("\(error)")
-        }
-        stepBackendHandshake()
     }
 
-    private func stepBackendHandshake() {
-        guard !ended, let tls = backendTLS, let backend else { return }
-        do {
-            if let interest = try tls.handshakeStep() { return try loop.update(backend.descriptor, to: interest) }
-            timer?.cancel()
-            loop.unwatch(backend.descriptor)
-            startTunnel()
-        } catch {
-            end("backend \(report.backend ?? "?"): \(error)")
+    /// Runs one TLS handshake, the client's or the backend's, then `next`;
+    /// a failure ends the session with `failure` before the reason.
+    private func handshake(_ session: TLSSession, timeout: Duration, option: String, failure: String = "", then next: @escaping () -> Void) {
+        let handshake = TLSHandshake(session, on: loop)
+        self.handshake = handshake
+        handshake.start(timeout: timeout, option: option) { [unowned self] error in
+            self.handshake = nil
+            if let error { return self.end(failure + error.description) }
+            next()
         }
     }
 
@@ -278,9 +257,9 @@ final class ForwardSession {
         ended = true
         timer?.cancel()
         attempt?.cancel()
+        handshake?.cancel()
         tunnel?.close(reason)
         unwatchClient()
-        if let backend, backendTLS != nil { loop.unwatch(backend.descriptor) }
         clientTLS?.close()
         backendTLS?.close()
         client.close()

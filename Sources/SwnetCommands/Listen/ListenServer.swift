@@ -58,7 +58,7 @@ final class ListenServer {
     private var queue: [ListenClient] = []
     private var current: (client: ListenClient, relay: Relay)?
     private var broadcast: Broadcast?
-    private var handshakes: [ObjectIdentifier: TLSServerHandshake] = [:]
+    private var handshakes: [ObjectIdentifier: TLSHandshake] = [:]
     private var sessions: [ObjectIdentifier: (client: ListenClient, session: ExecSession)] = [:]
     /// Clients of --exec whose program found no descriptors (or process) to
     /// start with: they wait, first come first served, as the backlog does,
@@ -128,10 +128,10 @@ final class ListenServer {
         } catch {
             return refuseAfterHandshake(socket, name, "\(error)")
         }
-        let handshake = TLSServerHandshake(session, on: loop)
+        let handshake = TLSHandshake(session, on: loop)
         let key = ObjectIdentifier(handshake)
         handshakes[key] = handshake
-        handshake.start(timeout: context.configuration.handshakeTimeout) { [unowned self] failure in
+        handshake.start(timeout: context.configuration.handshakeTimeout, option: "--handshake-timeout") { [unowned self] failure in
             self.handshakes[key] = nil
             if let failure { return self.refuseAfterHandshake(socket, name, failure.adding(name).description, error: failure.adding(name)) }
             let info = session.info

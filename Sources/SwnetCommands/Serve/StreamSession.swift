@@ -29,8 +29,7 @@ final class StreamSession {
     private let onEnd: (StreamSession, Summary) -> Void
     /// Set when the connection speaks TLS; nil for plain text.
     private let tls: TLSSession?
-    private var handshakeTimer: LoopTimer?
-    private var handshaking = false
+    private var handshake: TLSHandshake?
     /// Why the handshake failed, for the caller's count; nil when it did not.
     private(set) var handshakeFailure: String?
 
@@ -67,35 +66,19 @@ final class StreamSession {
     var peer: String { peerAddress?.description ?? "stdin" }
 
     /// Starts serving: daytime answers at once and ends; the others wait
-    /// for events. Over TLS, the handshake comes first, on the same watch
-    /// the session then reads and writes through: no epoll change between.
+    /// for events. Over TLS, the handshake comes first.
     func start(daytime: DaytimeFormat, idleTimeout: Duration?, handshakeTimeout: Duration = .seconds(10)) throws {
         guard let tls, !tls.handshakeDone else { return try serve(daytime: daytime, idleTimeout: idleTimeout) }
-        try loop.watch(input, for: []) { [unowned self] ready in
-            if self.handshaking {
-                self.continueHandshake(daytime: daytime, idleTimeout: idleTimeout)
-            } else {
-                self.handle(ready)
+        let handshake = TLSHandshake(tls, on: loop)
+        self.handshake = handshake
+        handshake.start(timeout: handshakeTimeout, option: "--handshake-timeout") { [unowned self] failure in
+            self.handshake = nil
+            if let failure { return self.failHandshake(failure.description) }
+            do {
+                try self.serve(daytime: daytime, idleTimeout: idleTimeout)
+            } catch {
+                self.end("\(error)")
             }
-        }
-        handshaking = true
-        handshakeTimer = loop.schedule(after: handshakeTimeout) { [unowned self] in
-            self.failHandshake("TLS handshake: not finished within \(TimeSpan.format(handshakeTimeout)) (--handshake-timeout)")
-        }
-        continueHandshake(daytime: daytime, idleTimeout: idleTimeout)
-    }
-
-    private func continueHandshake(daytime: DaytimeFormat, idleTimeout: Duration?) {
-        guard !ended, let tls else { return }
-        do {
-            if let interest = try tls.handshakeStep() { return try loop.update(input, to: interest) }
-            handshaking = false
-            handshakeTimer?.cancel()
-            try serve(daytime: daytime, idleTimeout: idleTimeout)
-        } catch let error as SwnetError {
-            failHandshake(error.description)
-        } catch {
-            failHandshake("\(error)")
         }
     }
 
@@ -114,7 +97,12 @@ final class StreamSession {
             }
             return end("served")
         }
-        if tls == nil { try watch() }                           // over TLS, the handshake's watch goes on
+        if input == output {
+            try loop.watch(input, for: []) { [unowned self] ready in self.handle(ready) }
+        } else {
+            try loop.watch(input, for: []) { [unowned self] _ in self.handle(.readable) }
+            try loop.watch(output, for: []) { [unowned self] _ in self.handle(.writable) }
+        }
         if let idleTimeout {
             idle = QuietTimer(on: loop, limit: idleTimeout) { [unowned self] in self.end("idle timeout") }
         }
@@ -122,15 +110,6 @@ final class StreamSession {
         // Data that came with the client's last handshake message is already
         // decrypted and buffered: epoll will not announce it.
         if tls?.hasBufferedInput == true { handle(.readable) }
-    }
-
-    private func watch() throws {
-        if input == output {
-            try loop.watch(input, for: []) { [unowned self] ready in self.handle(ready) }
-        } else {
-            try loop.watch(input, for: []) { [unowned self] _ in self.handle(.readable) }
-            try loop.watch(output, for: []) { [unowned self] _ in self.handle(.writable) }
-        }
     }
 
     /// Ends the session from outside: the server is stopping.
@@ -238,7 +217,7 @@ final class StreamSession {
         guard !ended else { return }
         ended = true
         idle?.cancel()
-        handshakeTimer?.cancel()
+        handshake?.cancel()
         if handshakeFailure == nil { tls?.close() }               // close_notify, without waiting
         if let socket {
             loop.forget(socket.descriptor)                      // closed next: close(2) takes it out of epoll

@@ -1,10 +1,11 @@
 import SwnetCore
 import SwnetSocket
 
-/// A server's handshake with one client, driven by a loop other clients
-/// share: it never blocks the loop, and a client that stalls is dropped
-/// after the handshake timeout.
-public final class TLSServerHandshake {
+/// A handshake with one peer, driven by a loop other connections share:
+/// it never blocks the loop, and a peer that stalls is dropped after the
+/// timeout. Servers run it for each client (serve, listen, forward), and
+/// forward for each TLS backend.
+public final class TLSHandshake {
     private let session: TLSSession
     private let loop: EventLoop
     private var timer: LoopTimer?
@@ -15,8 +16,9 @@ public final class TLSServerHandshake {
         self.loop = loop
     }
 
-    /// Calls `completion` once: nil when the handshake is done, else why it failed.
-    public func start(timeout: Duration, _ completion: @escaping (SwnetError?) -> Void) {
+    /// Calls `completion` once: nil when the handshake is done, else why it
+    /// failed. `option` is what set the timeout, named when it fires.
+    public func start(timeout: Duration, option: String, _ completion: @escaping (SwnetError?) -> Void) {
         self.completion = completion
         do {
             try loop.watch(session.descriptor, for: []) { [unowned self] _ in self.advance() }
@@ -26,9 +28,18 @@ public final class TLSServerHandshake {
             return finish(SwnetError(.tls, "\(error)"))
         }
         timer = loop.schedule(after: timeout) { [unowned self] in
-            self.finish(SwnetError(.timeout, "TLS handshake: not finished within \(TimeSpan.format(timeout)) (--handshake-timeout)"))
+            self.finish(SwnetError(.timeout, "TLS handshake: not finished within \(TimeSpan.format(timeout)) (\(option))"))
         }
         advance()
+    }
+
+    /// Stops a handshake still running, without calling the completion:
+    /// its owner is ending the connection.
+    public func cancel() {
+        guard completion != nil else { return }
+        completion = nil
+        timer?.cancel()
+        loop.unwatch(session.descriptor)
     }
 
     private func advance() {
@@ -44,9 +55,7 @@ public final class TLSServerHandshake {
 
     private func finish(_ failure: SwnetError?) {
         guard let completion else { return }
-        self.completion = nil
-        timer?.cancel()
-        loop.unwatch(session.descriptor)
+        cancel()
         completion(failure)
     }
 }
