@@ -221,19 +221,34 @@ measure() { # SERVER-PORT MODE ARGS...: one tlsload run, printing its rate
     line=${line##*per_second=}   # per_second= or mib_per_second=: the rate is last
     echo "${line%% *}"
 }
+# cpu_ticks PID: the CPU time the process has used so far (user + system, all
+# threads), in clock ticks. The load client shares the 2 cores with the
+# server, so a server's rate moves less than its own cost does: its CPU per
+# handshake is reported beside the rate.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+ticks_per_s=$(getconf CLK_TCK)
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 serve_lines=()
 for spec in "handshakes/s:handshakes $handshakes 32" "MiB/s 1x256MiB:echo 268435456 1" "MiB/s 100x4MiB:echo 4194304 100"; do
     label=${spec%%:*}
     read -r -a args <<<"${spec#*:}"
-    s_rates=() h_rates=()
+    s_rates=() h_rates=() s_ticks=0 h_ticks=0
     for ((r = 0; r < serve_runs; r++)); do
+        before=$(cpu_ticks "$swnet_pid")
         s_rates+=("$(measure "$swnet_port" "${args[@]}")")
+        s_ticks=$((s_ticks + $(cpu_ticks "$swnet_pid") - before))
+        before=$(cpu_ticks "$haproxy_pid")
         h_rates+=("$(measure "$haproxy_port" "${args[@]}")")
+        h_ticks=$((h_ticks + $(cpu_ticks "$haproxy_pid") - before))
     done
     s=$(median "${s_rates[@]}") h=$(median "${h_rates[@]}")
     log "serve --tls $label: swnet ${s_rates[*]}; haproxy ${h_rates[*]}"
-    serve_lines+=("$(python3 -c 'import sys; s, h = float(sys.argv[2]), float(sys.argv[3]); print("tls serve echo %s: swnet %.1f, haproxy %.1f, ratio swnet/haproxy %.3f" % (sys.argv[1], s, h, s / h))' "$label" "$s" "$h")")
+    cpu=''
+    if [[ $label == handshakes/s ]]; then
+        cpu=$(python3 -c 'import sys; s, h, n = (float(a) for a in sys.argv[1:4]); t = float(sys.argv[4]); print("; server CPU per handshake: swnet %.0f us, haproxy %.0f us, ratio %.3f" % (s / t / n * 1e6, h / t / n * 1e6, s / h))' \
+            "$s_ticks" "$h_ticks" "$((handshakes * serve_runs))" "$ticks_per_s")
+    fi
+    serve_lines+=("$(python3 -c 'import sys; s, h = float(sys.argv[2]), float(sys.argv[3]); print("tls serve echo %s: swnet %.1f, haproxy %.1f, ratio swnet/haproxy %.3f%s" % (sys.argv[1], s, h, s / h, sys.argv[4]))' "$label" "$s" "$h" "$cpu")")
 done
 
 report "$connect_summary" "${serve_lines[@]}"
