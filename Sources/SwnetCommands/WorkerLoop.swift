@@ -17,6 +17,15 @@ final class WorkerLoop: @unchecked Sendable {
         waker = try Waker(on: loop, handler: handler)
     }
 
+    /// One acceptor on this loop for each listener, every client handed to
+    /// `admit`; running out of descriptors is told through `shortage`.
+    func acceptors(for listeners: [Socket], shortage: AcceptShortage,
+                   admit: @escaping (Socket, SocketAddress?) -> Void) throws -> [Acceptor] {
+        try listeners.map { listener in
+            try Acceptor(listener: listener, loop: loop, onConnection: admit, onPause: shortage.onPause, onResume: shortage.onResume)
+        }
+    }
+
     /// Runs on the worker's own thread until it has stopped.
     func run() {
         do {

@@ -20,11 +20,7 @@ final class ForwardWorker: @unchecked Sendable {
         self.settings = settings
         thread = try WorkerLoop()
         try thread.onStopRequest { [unowned self] in self.beginStop() }
-        for listener in streamListeners {
-            acceptors.append(try Acceptor(listener: listener, loop: loop, onConnection: { [unowned self] socket, peer in
-                self.admit(socket, peer: peer)
-            }, onPause: settings.shortage.onPause, onResume: settings.shortage.onResume))
-        }
+        acceptors = try thread.acceptors(for: streamListeners, shortage: settings.shortage) { [unowned self] in self.admit($0, peer: $1) }
         for socket in datagramSockets {
             datagramRelays.append(try DatagramRelay(listener: socket, settings: settings, loop: loop, scratch: scratch))
         }

@@ -83,11 +83,7 @@ final class ServeWorker: @unchecked Sendable {
         daytime = DaytimeLine(settings.daytime)
         thread = try WorkerLoop()
         try thread.onStopRequest { [unowned self] in self.beginStop() }
-        for listener in streamListeners {
-            acceptors.append(try Acceptor(listener: listener, loop: loop, onConnection: { [unowned self] socket, peer in
-                self.admit(socket, peer: peer)
-            }, onPause: settings.shortage.onPause, onResume: settings.shortage.onResume))
-        }
+        acceptors = try thread.acceptors(for: streamListeners, shortage: settings.shortage) { [unowned self] in self.admit($0, peer: $1) }
         for socket in datagramSockets {
             self.datagramSockets.append(socket)
             try loop.watch(socket.descriptor, for: .readable) { [unowned self] _ in self.answerDatagrams(on: socket) }
