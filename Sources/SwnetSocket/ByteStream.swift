@@ -27,6 +27,22 @@ public protocol ByteStream: AnyObject {
     func flush() throws
 }
 
+extension ByteStream {
+    /// Ends our sending side, as `shutdownWrite`, where the peer may have
+    /// left already: a server that answers and closes (daytime) resets
+    /// what reaches it after that, and the reset can come in before our
+    /// end goes out (EPIPE, ECONNRESET, ENOTCONN). That is no failure of
+    /// the half-close: nothing more could reach that peer, what it sent is
+    /// still to be read, and reading says how it ended.
+    public func halfClose() throws {
+        do {
+            try shutdownWrite()
+        } catch let error as SwnetError where error.errno.map({ $0.meansPeerClosed || $0.meansNotConnected }) == true {
+            return
+        }
+    }
+}
+
 extension Socket: ByteStream {
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> IOResult<Int> {
         try Descriptor.read(descriptor, into: buffer)

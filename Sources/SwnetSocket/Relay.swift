@@ -287,18 +287,6 @@ public final class Relay {
         }
     }
 
-    /// Ends our sending side: the peer reads EOF. A peer that has already
-    /// left (its reset came in before our end went out) cannot read it,
-    /// and that is no failure of ours: what it sent is still to be read,
-    /// and reading says how it ended (a clean close or a reset).
-    private func halfClose() throws {
-        do {
-            try SwnetError.context(peer) { try connection.shutdownWrite() }
-        } catch let error as SwnetError where error.errno.map({ $0.meansPeerClosed || $0.meansNotConnected }) == true {
-            return
-        }
-    }
-
     private func writeOutput() throws {
         guard let fd = output, !downstream.isEmpty else { return }
         let result: IOResult<Int>
@@ -341,7 +329,7 @@ public final class Relay {
             upstreamFinished = true
             switch closeAtInputEnd ? .close : options.stdinEOF {
             case .shutdown where !options.datagrams:
-                try halfClose()
+                try SwnetError.context(peer) { try connection.halfClose() }  // the peer reads EOF
             case .close:
                 return finish(.inputClosed)                     // close at once
             case _ where options.datagrams:

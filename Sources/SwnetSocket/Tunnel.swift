@@ -268,7 +268,7 @@ private final class Flow {
             guard sourceOpen else {
                 // A plain socket about to be closed sends its FIN then: a shutdown first would be a call for nothing.
                 if !(lastToEnd && destination is Socket) {
-                    try attempt(destinationSide) { try destination.shutdownWrite() }
+                    try attempt(destinationSide) { try destination.halfClose() }
                 }
                 done = true
                 wantsRead = false

@@ -97,4 +97,38 @@ final class TunnelTests: XCTestCase {
         XCTAssertEqual(run.clientSaw, [])
         XCTAssertEqual(run.summary.bytesToServer, 0)
     }
+
+    /// A server that answers and leaves at once, as daytime does, while the
+    /// client's end of its sending side is passed on: the server's reset of
+    /// what reached it after it closed came in first, so that half-close
+    /// finds it gone. The client still gets the answer, and the tunnel ends
+    /// as closed, not failed.
+    func testAHalfCloseToAServerThatLeftStillCarriesItsAnswer() throws {
+        signal(SIGPIPE, SIG_IGN)
+        let front = try LoopbackPair(), back = try LoopbackPair()
+        Raw.write(back.server.descriptor, Array("answer".utf8))
+        back.server.close()
+        Thread.sleep(forTimeInterval: 0.05)                     // the server's end has arrived
+        Raw.write(back.client.descriptor, Array("ping".utf8))   // and it answers this with a reset
+        var fd = pollfd(fd: back.client.descriptor, events: 0, revents: 0)
+        for _ in 0..<50 where fd.revents & Int16(POLLERR) == 0 { _ = poll(&fd, 1, 100) }
+        XCTAssertNotEqual(fd.revents & Int16(POLLERR), 0, "the closed server did not reset the connection")
+        shutdown(front.client.descriptor, Int32(SHUT_WR))       // the client has nothing to send
+
+        let loop = try EventLoop()
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 16)
+        defer { scratch.deallocate() }
+        var summary: Tunnel.Summary?
+        let tunnel = try Tunnel(client: front.server, server: back.client, options: Tunnel.Options(), loop: loop, pipes: PipePool(),
+                                scratch: scratch) { ended in
+            front.server.close()
+            back.client.close()
+            summary = ended
+            loop.stop()
+        }
+        tunnel.start()
+        if summary == nil { try loop.run() }
+        XCTAssertEqual(String(decoding: Raw.readAll(front.client.descriptor), as: UTF8.self), "answer")
+        guard case .closed = try XCTUnwrap(summary).end else { return XCTFail("the tunnel ended \(summary!.end)") }
+    }
 }
