@@ -94,12 +94,14 @@ final class ForwardSession {
 
     private func handshakeClient() {
         guard let context = settings.clientTLS else { return connectBackend() }
+        let session: TLSSession
         do {
-            clientTLS = try TLSSession(context: context, descriptor: client.descriptor)
+            session = try TLSSession(context: context, descriptor: client.descriptor)
         } catch {
             return end("\(error)")
         }
-        handshake(clientTLS!, timeout: settings.handshakeTimeout, option: "--handshake-timeout") { [unowned self] in self.connectBackend() }
+        clientTLS = session
+        runHandshake(session, timeout: settings.handshakeTimeout, option: "--handshake-timeout") { [unowned self] in self.connectBackend() }
     }
 
     private func connectBackend() {
@@ -174,19 +176,21 @@ final class ForwardSession {
     private func handshakeBackend(_ index: Int) {
         guard let context = settings.backendTLS, let backend else { return startTunnel() }
         let spec = settings.pool.backends[index]
+        let session: TLSSession
         do {
-            backendTLS = try TLSSession(context: context, descriptor: backend.descriptor, host: spec.unixAddress == nil ? spec.host : "localhost")
+            session = try TLSSession(context: context, descriptor: backend.descriptor, host: spec.unixAddress == nil ? spec.host : "localhost")
         } catch {
             return end("\(error)")
         }
-        handshake(backendTLS!, timeout: settings.connectTimeout, option: "--connect-timeout", failure: "backend \(report.backend ?? "?"): ") { [unowned self] in
+        backendTLS = session
+        runHandshake(session, timeout: settings.connectTimeout, option: "--connect-timeout", failure: "backend \(report.backend ?? "?"): ") { [unowned self] in
             self.startTunnel()
         }
     }
 
     /// Runs one TLS handshake, the client's or the backend's, then `next`;
     /// a failure ends the session with `failure` before the reason.
-    private func handshake(_ session: TLSSession, timeout: Duration, option: String, failure: String = "", then next: @escaping () -> Void) {
+    private func runHandshake(_ session: TLSSession, timeout: Duration, option: String, failure: String = "", then next: @escaping () -> Void) {
         let handshake = TLSHandshake(session, on: loop)
         self.handshake = handshake
         handshake.start(timeout: timeout, option: option) { [unowned self] error in
