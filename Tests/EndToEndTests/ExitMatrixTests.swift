@@ -254,6 +254,27 @@ final class ExitMatrixTests: XCTestCase {
         ])
     }
 
+    /// A server (serve, forward, listen -k) has nothing to report when it is
+    /// interrupted: SIGINT stops it as SIGTERM does, with 0, and with --json
+    /// its stdout holds only its events, no error.
+    func testServersStopOnSIGINTWith0() throws {
+        let servers = [["serve", "echo", "--tcp", "-b", "127.0.0.1", "--port", "0"], ["forward", "127.0.0.1:0", "127.0.0.1:9"],
+                       ["listen", "-k", "127.0.0.1:0"]]
+        for arguments in servers {
+            let test = Case(command: arguments[0], kind: "interrupted", code: 0, arguments: arguments, words: "", interruptAfter: 0.5)
+            let text = try run(arguments, test)
+            XCTAssertEqual(text.status, 0, "\(arguments): \(text.stderr)")
+            XCTAssertFalse(text.stderr.contains("interrupted"), "\(arguments): \(text.stderr)")
+            let json = try run(["--json"] + arguments, test)
+            XCTAssertEqual(json.status, 0, "--json \(arguments): \(json.stderr)")
+            let lines = json.text.split(separator: "\n")
+            let objects = lines.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] }
+            XCTAssertFalse(objects.isEmpty, "--json \(arguments): no event on stdout")
+            XCTAssertEqual(objects.count, lines.count, "--json \(arguments): stdout is not only JSON: \(json.text)")
+            XCTAssertFalse(objects.contains { $0["error"] != nil }, "--json \(arguments): \(json.text)")
+        }
+    }
+
     func testTLSInfo() throws {
         let selfSigned = try TLSServer.sServer(TLSFixture.selfSigned)
         closers.append(selfSigned.stop)
