@@ -27,7 +27,8 @@ final class HTTPConnectionOptionsTests: XCTestCase {
                     "example.test:443:localhost", "example.test:443:127.0.0.1,", "example.test:443:999.0.0.1",
                     "+example.test:443:127.0.0.1", "-example.test:443", "exa mple:443:127.0.0.1"] {
             let reason = usageError { try ConnectionOptions.checkedResolve(bad) }
-            XCTAssertEqual(reason, "invalid value '\(bad)' for --resolve: expected HOST:PORT:ADDR such as example.com:443:127.0.0.1 (ADDR an IP address, or several, comma-separated)", bad)
+            let problem = ["example.test:0:127.0.0.1": "port 0", "example.test:65536:127.0.0.1": "port 65536"][bad].map { $0 + " is out of range (1-65535); " } ?? ""
+            XCTAssertEqual(reason, "invalid value '\(bad)' for --resolve: \(problem)expected HOST:PORT:ADDR such as example.com:443:127.0.0.1 (ADDR an IP address, or several, comma-separated)", bad)
         }
     }
 
@@ -46,7 +47,8 @@ final class HTTPConnectionOptionsTests: XCTestCase {
         for bad in ["", "a:1:b", "a:1:b:2:3", "a:x:b:2", "a:1:b:70000", "[::1:443:b:1", "[::1]x:443:b:1", "::1:443:b:1",
                     "a b:1:c:2", "[zz]:1:b:2"] {
             let reason = usageError { try ConnectionOptions.checkedConnectTo(bad) }
-            XCTAssertEqual(reason, "invalid value '\(bad)' for --connect-to: expected HOST:PORT:HOST2:PORT2 such as example.com:443:127.0.0.1:8443 (an empty part matches any, or keeps the URL's)", bad)
+            let problem = bad == "a:1:b:70000" ? "port 70000 is out of range (1-65535); " : ""
+            XCTAssertEqual(reason, "invalid value '\(bad)' for --connect-to: \(problem)expected HOST:PORT:HOST2:PORT2 such as example.com:443:127.0.0.1:8443 (an empty part matches any, or keeps the URL's)", bad)
         }
     }
 

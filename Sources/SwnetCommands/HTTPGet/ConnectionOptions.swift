@@ -50,10 +50,10 @@ struct ConnectionOptions {
     /// which only matter across the transfers of one curl command line
     /// with `--next`, are not taken.
     static func checkedResolve(_ text: String) throws -> String {
-        func invalid() -> SwnetError {
-            .usage("invalid value '\(text.quotedInMessage)' for --resolve: expected HOST:PORT:ADDR such as example.com:443:127.0.0.1 (ADDR an IP address, or several, comma-separated)")
-        }
         let parts = text.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+        func invalid() -> SwnetError {
+            .usage("invalid value '\(text.quotedInMessage)' for --resolve: \(portProblem(in: parts.dropLast()))expected HOST:PORT:ADDR such as example.com:443:127.0.0.1 (ADDR an IP address, or several, comma-separated)")
+        }
         guard parts.count == 3, isHost(parts[0]), !parts[0].hasPrefix("+"), !parts[0].hasPrefix("-"), port(parts[1]) != nil else { throw invalid() }
         let addresses = parts[2].split(separator: ",", omittingEmptySubsequences: false)
         for address in addresses {
@@ -67,7 +67,7 @@ struct ConnectionOptions {
     /// be an IPv6 address in brackets.
     static func checkedConnectTo(_ text: String) throws -> String {
         func invalid() -> SwnetError {
-            .usage("invalid value '\(text.quotedInMessage)' for --connect-to: expected HOST:PORT:HOST2:PORT2 such as example.com:443:127.0.0.1:8443 (an empty part matches any, or keeps the URL's)")
+            .usage("invalid value '\(text.quotedInMessage)' for --connect-to: \(portProblem(in: fields(text) ?? []))expected HOST:PORT:HOST2:PORT2 such as example.com:443:127.0.0.1:8443 (an empty part matches any, or keeps the URL's)")
         }
         guard let parts = fields(text), parts.count == 4,
               isHost(parts[0], allowEmpty: true), parts[1].isEmpty || port(parts[1]) != nil,
@@ -100,6 +100,14 @@ struct ConnectionOptions {
             return text.hasSuffix("]") && text.count > 2 && SocketAddress(numeric: String(text.dropFirst().dropLast()), port: 0) != nil
         }
         return text.allSatisfy { !$0.isWhitespace && $0 != ":" && $0 != "," && $0 != "/" }
+    }
+
+    /// "port 70000 is out of range (1-65535); " when a field that can only
+    /// be a port (all digits) is out of range, so the message names what is
+    /// wrong; else nothing.
+    private static func portProblem<Fields: Collection<Substring>>(in fields: Fields) -> String {
+        guard let bad = fields.first(where: { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } && port($0) == nil }) else { return "" }
+        return "port \(bad) is out of range (1-65535); "
     }
 
     /// A port, 1-65535.
