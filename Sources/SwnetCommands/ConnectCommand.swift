@@ -85,12 +85,7 @@ enum ConnectCommand: Command {
             let trace = options.trace.map { trace in { (sent: Bool, bytes: [UInt8]) in bytes.withUnsafeBytes { trace(sent, $0) } } }
             let limit = invocation.duration("connect-timeout")!
             try SwnetError.context(peer) {
-                do {
-                    try StartTLSNegotiation.run(startTLS.dialogue(), on: connection.socket, until: .now + limit, trace: trace)
-                } catch let error as SwnetError where error.code == .timeout {
-                    // Named as the option that set the limit, as every limit of connect is.
-                    throw SwnetError(.timeout, "the STARTTLS dialogue did not finish within \(TimeSpan.format(limit)) (--connect-timeout)")
-                }
+                try TLSClient.startTLS(startTLS, on: connection.socket, until: .now + limit, limit: limit, trace: trace)
             }
             console.verbose("\(startTLS.rawValue): the server agreed to STARTTLS")
         }

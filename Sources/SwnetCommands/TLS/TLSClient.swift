@@ -16,6 +16,18 @@ enum TLSClient {
         return context
     }
 
+    /// Runs the plaintext STARTTLS dialogue on `socket` until `deadline`.
+    /// Running out is told in terms of the option, `limit` of
+    /// --connect-timeout, not of what was left of it.
+    static func startTLS(_ startTLS: StartTLSProtocol, on socket: Socket, until deadline: ContinuousClock.Instant, limit: Duration,
+                         trace: ((_ sent: Bool, _ bytes: [UInt8]) -> Void)?) throws {
+        do {
+            try StartTLSNegotiation.run(startTLS.dialogue(), on: socket, until: deadline, trace: trace)
+        } catch let error as SwnetError where error.code == .timeout {
+            throw SwnetError(.timeout, "the STARTTLS dialogue did not finish within \(TimeSpan.format(limit)) (--connect-timeout)")
+        }
+    }
+
     /// Handshakes over `socket`, connected to `host`; `peer` names it in errors.
     /// `timeout` is `--connect-timeout`'s, and a handshake that outlasts it says so.
     static func handshake(_ context: TLSContext, socket: Socket, host: String, peer: String,

@@ -38,29 +38,20 @@ struct TLSProbe {
         defer { connection.socket.close() }
         return try SwnetError.context("\(connection.address)/tcp") {
             if let startTLS {
-                try withinTimeout("the STARTTLS dialogue") {
-                    try StartTLSNegotiation.run(startTLS.dialogue(), on: connection.socket, until: deadline, trace: trace)
-                }
+                try TLSClient.startTLS(startTLS, on: connection.socket, until: deadline, limit: timeout, trace: trace)
             }
             let session = try TLSSession(context: context, descriptor: connection.socket.descriptor, host: target.host)
             defer { session.close() }
             session.requestOCSPStapling()
-            try withinTimeout("the TLS handshake") {
+            do {
                 try session.handshake(on: loop, timeout: max(.milliseconds(1), deadline - .now))
+            } catch let error as SwnetError where error.code == .timeout {
+                // Told in terms of the option, not of what was left of it.
+                throw SwnetError(.timeout, "the TLS handshake did not finish within \(TimeSpan.format(timeout)) (--connect-timeout)")
             }
             return TLSReport(target: target, address: connection.address, startTLS: startTLS, info: session.info,
                              verifiedName: session.verifiedName, chain: session.chainSummary, ocsp: session.ocspStaple,
                              checkedAt: Int(time(nil)))
-        }
-    }
-
-    /// Runs a step that has what is left of the timeout; when it runs out,
-    /// says so in terms of the option, not of what was left.
-    private func withinTimeout(_ step: String, _ body: () throws -> Void) throws {
-        do {
-            try body()
-        } catch let error as SwnetError where error.code == .timeout {
-            throw SwnetError(.timeout, "\(step) did not finish within \(TimeSpan.format(timeout)) (--connect-timeout)")
         }
     }
 
