@@ -61,14 +61,14 @@ final class HTTPConnectionTests: HTTPTestCase {
 
     func testMalformedResolveAndConnectToAreUsageErrors() throws {
         for (option, value, expected) in [
-            ("--resolve", "wrong.example:443", "HOST:PORT:ADDR"),
-            ("--resolve", "wrong.example:443:localhost", "HOST:PORT:ADDR"),
-            ("--connect-to", "wrong.example:443:127.0.0.1", "HOST:PORT:HOST2:PORT2"),
-            ("--connect-to", "a:99999:b:1", "HOST:PORT:HOST2:PORT2"),
+            ("--resolve", "wrong.example:443", "expected HOST:PORT:ADDR"),
+            ("--resolve", "wrong.example:443:localhost", "expected HOST:PORT:ADDR"),
+            ("--connect-to", "wrong.example:443:127.0.0.1", "expected HOST:PORT:HOST2:PORT2"),
+            ("--connect-to", "a:99999:b:1", "port 99999 is out of range (1-65535); expected HOST:PORT:HOST2:PORT2"),
         ] {
             let result = try get([option, value, server.url("/hello")])
             XCTAssertEqual(result.status, 2, "\(option) \(value): \(result.stderr)")
-            XCTAssertTrue(result.stderr.hasPrefix("swnet: http-get: invalid value '\(value)' for \(option): expected \(expected) such as "), result.stderr)
+            XCTAssertTrue(result.stderr.hasPrefix("swnet: http-get: invalid value '\(value)' for \(option): \(expected) such as "), result.stderr)
             XCTAssertEqual(result.stderr.filter { $0 == "\n" }.count, 1, result.stderr)
             XCTAssertEqual(result.text, "")
         }
