@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import SwnetSocket
 import XCTest
@@ -19,6 +20,22 @@ struct LoopbackPair {
         }
         server = accepted.socket
         listener.close()
+    }
+}
+
+extension LoopbackPair {
+    /// A daytime server's race: the server writes `answer` and closes, then
+    /// data from the client reaches the closed socket and is answered with a
+    /// reset, which has come in (POLLERR) when this returns.
+    func serverAnswersThenResets(_ answer: String, file: StaticString = #filePath, line: UInt = #line) {
+        signal(SIGPIPE, SIG_IGN)
+        Raw.write(server.descriptor, Array(answer.utf8))
+        server.close()
+        Thread.sleep(forTimeInterval: 0.05)                     // the server's end has arrived
+        Raw.write(client.descriptor, Array("ping".utf8))        // and it answers this with a reset
+        var fd = pollfd(fd: client.descriptor, events: 0, revents: 0)
+        for _ in 0..<50 where fd.revents & Int16(POLLERR) == 0 { _ = poll(&fd, 1, 100) }
+        XCTAssertNotEqual(fd.revents & Int16(POLLERR), 0, "the closed server did not reset the connection", file: file, line: line)
     }
 }
 
