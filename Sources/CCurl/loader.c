@@ -10,6 +10,16 @@
 // thirty-odd libraries before the first transfer (Kerberos, LDAP, SASL...),
 // an eighth of a small http-get's instructions; lazily, only those called are
 // bound. The functions swnet calls are checked here, with dlsym, either way.
+//
+// RTLD_DEEPBIND: the libraries' own symbols are looked up among libcurl and
+// its dependencies first, then among swnet, libc and libm, instead of the
+// other way round. They bind to the same definitions on Debian 12 (LD_DEBUG=
+// bindings lists the same 8,515 either way: swnet exports nothing, libc is
+// among libcurl's dependencies), but each lookup no longer starts with
+// misses in the global scope: a sixth fewer instructions loading libcurl, a
+// thirteenth of a small http-get's. The sanitizers' runtimes refuse
+// RTLD_DEEPBIND (their malloc must interpose on every library's), so a
+// sanitized build loads libcurl as before.
 #include "CCurl.h"
 
 #include <dlfcn.h>
@@ -17,10 +27,15 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+// Defined only in a binary built with --sanitize=address or thread.
+extern void __asan_init(void) __attribute__((weak));
+extern void __tsan_init(void) __attribute__((weak));
+
 void *swnet_curl_symbol(const char *name) {
     static void *library;
     if (!library) {
-        library = dlopen("libcurl.so.4", RTLD_LAZY | RTLD_LOCAL);
+        int sanitized = __asan_init != NULL || __tsan_init != NULL;
+        library = dlopen("libcurl.so.4", RTLD_LAZY | RTLD_LOCAL | (sanitized ? 0 : RTLD_DEEPBIND));
         if (!library) {
             fprintf(stderr, "swnet: cannot load libcurl: %s (the Debian package is libcurl4)\n", dlerror());
             _exit(10);
