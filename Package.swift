@@ -2,6 +2,13 @@
 import PackageDescription
 
 // Layers point one way: shims <- core <- socket/transfer, CLI <- commands <- executable.
+
+// swnet uses neither Swift concurrency nor Regex: without their implicit
+// imports, the static binary leaves out their runtimes and libdispatch, whose
+// relocated data and initialisers every run would pay for at start.
+let lean: [SwiftSetting] = [.unsafeFlags(["-Xfrontend", "-disable-implicit-concurrency-module-import",
+                                          "-Xfrontend", "-disable-implicit-string-processing-module-import"])]
+
 let package = Package(
     name: "swnet",
     products: [
@@ -18,18 +25,18 @@ let package = Package(
         // loaded on first use (Debian: libssl-dev for the headers, libssl3 at run time).
         .target(name: "COpenSSL", linkerSettings: [.linkedLibrary("dl")]),
         // Errors and exit codes, durations and sizes, output (text and JSON), the terminal.
-        .target(name: "SwnetCore"),
+        .target(name: "SwnetCore", swiftSettings: lean),
         // Our own POSIX/epoll socket layer: syscalls, addresses, resolver, event loop, relay.
-        .target(name: "SwnetSocket", dependencies: ["CSwnetLinux", "SwnetCore"]),
+        .target(name: "SwnetSocket", dependencies: ["CSwnetLinux", "SwnetCore"], swiftSettings: lean),
         // TLS beside the socket layer: contexts, sessions driven by the event loop, errors in the user's words.
-        .target(name: "SwnetTLS", dependencies: ["COpenSSL", "SwnetCore", "SwnetSocket"]),
+        .target(name: "SwnetTLS", dependencies: ["COpenSSL", "SwnetCore", "SwnetSocket"], swiftSettings: lean),
         // The transfer layer on libcurl: easy handles, callbacks, errors, transcript.
-        .target(name: "SwnetTransfer", dependencies: ["CCurl", "SwnetCore"]),
+        .target(name: "SwnetTransfer", dependencies: ["CCurl", "SwnetCore"], swiftSettings: lean),
         // The table-driven command line: specs, parser, help.
-        .target(name: "SwnetCLI", dependencies: ["SwnetCore"]),
+        .target(name: "SwnetCLI", dependencies: ["SwnetCore"], swiftSettings: lean),
         // One file per command, and the table that lists them.
-        .target(name: "SwnetCommands", dependencies: ["SwnetCore", "SwnetSocket", "SwnetTLS", "SwnetTransfer", "SwnetCLI"]),
-        .executableTarget(name: "swnet", dependencies: ["SwnetCommands", "CSwnetLinux"]),
+        .target(name: "SwnetCommands", dependencies: ["SwnetCore", "SwnetSocket", "SwnetTLS", "SwnetTransfer", "SwnetCLI"], swiftSettings: lean),
+        .executableTarget(name: "swnet", dependencies: ["SwnetCommands", "CSwnetLinux"], swiftSettings: lean),
 
         .testTarget(name: "SwnetCoreTests", dependencies: ["SwnetCore"]),
         .testTarget(name: "SwnetCLITests", dependencies: ["SwnetCLI", "SwnetCommands"]),

@@ -141,7 +141,7 @@ enum ConnectCommand: Command {
     /// UDP has no handshake: "connecting" fixes the peer, so replies from
     /// others are ignored and an ICMP refusal is reported.
     private static func connectUDP(_ endpoint: Endpoint, port: UInt16, source: SocketAddress?, family: AddressFamily?) throws -> Connection {
-        let start = ContinuousClock.now
+        let start = MonotonicClock.now
         let address = try Resolver.resolve(endpoint.host, port: port, family: family, transport: .udp)[0]
         let socket = try Socket(family: address.family, transport: .udp)
         if let source { try socket.bind(source: source) }

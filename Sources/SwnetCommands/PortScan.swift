@@ -74,10 +74,10 @@ struct PortScan {
                 var target = address
                 target.port = port
                 var deadline: LoopTimer?
-                let started = ContinuousClock.now
+                let started = MonotonicClock.now
                 let attempt = ConnectAttempt(to: target, from: source, on: loop) { result in
                     deadline?.cancel()
-                    let elapsed = ContinuousClock.now - started
+                    let elapsed = MonotonicClock.now - started
                     switch result {
                     case .success(let socket):
                         socket.close()

@@ -6,7 +6,7 @@ enum PortWait {
     /// The pauses between tries: doubling from 100 ms, at most 1 s, never
     /// past the deadline.
     struct Backoff {
-        let deadline: ContinuousClock.Instant
+        let deadline: MonotonicClock.Instant
         private var delay: Duration = .milliseconds(100)
 
         init(for wait: Duration) { deadline = .now + wait }

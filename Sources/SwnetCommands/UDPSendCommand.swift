@@ -78,8 +78,8 @@ enum UDPSendCommand: Command {
                 guard let replyWait else { continue }
 
                 var heard = false
-                let deadline = ContinuousClock.now + replyWait
-                while ContinuousClock.now < deadline, !heard || broadcast {
+                let deadline = MonotonicClock.now + replyWait
+                while MonotonicClock.now < deadline, !heard || broadcast {
                     guard try socket.wait(for: .readable, timeout: deadline - .now) else { break }
                     guard case .done(let (count, from)) = try SwnetError.context(peer, { try socket.receive(into: buffer) }) else { continue }
                     heard = true

@@ -27,7 +27,7 @@ public final class Acceptor {
     private let beforeAccepting: () throws -> Void
     private var paused = false
     /// Since when accepts have failed, and how many pauses that took; nil while accepts work.
-    private var shortage: (since: ContinuousClock.Instant, pauses: Int)?
+    private var shortage: (since: MonotonicClock.Instant, pauses: Int)?
     private var closed = false
 
     public init(listener: Socket, loop: EventLoop, onConnection: @escaping (Socket, SocketAddress?) throws -> Void,

@@ -21,7 +21,7 @@ public final class Broadcast {
         var shutDown = false
         var sent = 0
         var received = 0
-        let started = ContinuousClock.now
+        let started = MonotonicClock.now
         let onEnd: (Result<RelaySummary, SwnetError>) -> Void
 
         init(stream: ByteStream, peer: String, taken: Int, onEnd: @escaping (Result<RelaySummary, SwnetError>) -> Void) {

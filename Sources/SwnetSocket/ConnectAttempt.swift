@@ -4,7 +4,7 @@ import SwnetCore
 /// races several of these; a port scan runs many side by side.
 public final class ConnectAttempt {
     public let address: SocketAddress
-    public let started = ContinuousClock.now
+    public let started = MonotonicClock.now
     private let loop: EventLoop
     private var socket: Socket?
     private var completion: ((Result<Socket, SwnetError>) -> Void)?

@@ -15,7 +15,7 @@ public final class DatagramFanOut {
     private let onRefused: (SocketAddress, String) -> Void
     private var downstream: PendingOutput!
     private let upstream = ByteBuffer(capacity: 65536)
-    private var peers: [String: (address: SocketAddress, socket: Socket, heard: ContinuousClock.Instant)] = [:]
+    private var peers: [String: (address: SocketAddress, socket: Socket, heard: MonotonicClock.Instant)] = [:]
     private var inputOpen = true
     public private(set) var datagramsReceived = 0
 
@@ -63,7 +63,7 @@ public final class DatagramFanOut {
     }
 
     private func readInput() throws {
-        let now = ContinuousClock.now
+        let now = MonotonicClock.now
         peers = peers.filter { now - $0.value.heard < memory }  // forget the silent
         guard inputOpen, !peers.isEmpty else { return }
         guard case .done(let count) = try SwnetError.context("stdin", { try Descriptor.read(input, into: upstream.space(atMost: 65507)) }) else { return }

@@ -169,7 +169,7 @@ public final class EventLoop {
     }
 
     private func fireDueTimers() throws {
-        let now = ContinuousClock.now
+        let now = MonotonicClock.now
         while running, let timer = timers.popDue(at: now) {
             try timer.take()?()
         }
@@ -182,11 +182,11 @@ public final class EventLoop {
 /// captures the loop or the timer's owner, and a cancelled timer stays in
 /// the queue until its deadline, so keeping the action would hold a cycle.
 public final class LoopTimer {
-    let deadline: ContinuousClock.Instant
+    let deadline: MonotonicClock.Instant
     private var action: (() throws -> Void)?
     var cancelled: Bool { action == nil }
 
-    init(deadline: ContinuousClock.Instant, action: @escaping () throws -> Void) {
+    init(deadline: MonotonicClock.Instant, action: @escaping () throws -> Void) {
         self.deadline = deadline
         self.action = action
     }
@@ -225,7 +225,7 @@ struct TimerQueue {
     }
 
     /// The earliest live timer if it is due at `now`.
-    mutating func popDue(at now: ContinuousClock.Instant) -> LoopTimer? {
+    mutating func popDue(at now: MonotonicClock.Instant) -> LoopTimer? {
         dropCancelled()
         guard let first = heap.first, first.deadline <= now else { return nil }
         removeFirst()

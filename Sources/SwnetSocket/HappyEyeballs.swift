@@ -26,7 +26,7 @@ public enum HappyEyeballs {
                                timeout: Duration?, on loop: EventLoop) throws -> Connection {
         let ordered = interleaved(addresses)
         precondition(!ordered.isEmpty, "no address to connect to")
-        let start = ContinuousClock.now
+        let start = MonotonicClock.now
         var attempts: [ConnectAttempt] = []
         var next = 0
         var winner: Connection?

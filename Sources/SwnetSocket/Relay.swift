@@ -97,7 +97,7 @@ public final class Relay {
     private var quietTimers: [QuietTimer] = []
     private var end: RelaySummary.End?
     private var closeAtInputEnd = false
-    private var started = ContinuousClock.now
+    private var started = MonotonicClock.now
     private var totalTimer: LoopTimer?
     private var completion: ((Result<RelaySummary, SwnetError>) -> Void)?
 

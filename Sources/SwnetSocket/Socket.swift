@@ -55,13 +55,13 @@ public final class Socket {
         var events: Int16 = 0
         if interest.contains(.readable) { events |= Int16(POLLIN) }
         if interest.contains(.writable) { events |= Int16(POLLOUT) }
-        let deadline = timeout.map { ContinuousClock.now + $0 }
+        let deadline = timeout.map { MonotonicClock.now + $0 }
         while true {
             var entry = pollfd(fd: descriptor, events: events, revents: 0)
             let wait = deadline.map { Int32(max(0, ($0 - .now).milliseconds.rounded(.up))) } ?? -1
             let ready = try syscallValue("poll") { poll(&entry, 1, wait) }
             if ready > 0 { return true }
-            if let deadline, ContinuousClock.now >= deadline { return false }
+            if let deadline, MonotonicClock.now >= deadline { return false }
         }
     }
 

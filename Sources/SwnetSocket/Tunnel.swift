@@ -66,7 +66,7 @@ public final class Tunnel {
     private let toServer: Flow
     private let toClient: Flow
     private let onEnd: (Summary) -> Void
-    private let started = ContinuousClock.now
+    private let started = MonotonicClock.now
     private var idle: QuietTimer?
     private var firstClosed: Side?
     private var ended = false

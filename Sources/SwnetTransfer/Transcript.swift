@@ -34,7 +34,7 @@ public final class Transcript {
     /// with their passwords, and HTTP/2 request headers as `h2h3 [name: value]`.
     func redactedNote(_ line: String) -> String {
         var line = Transcript.withoutURLPasswords(line)
-        if let open = line.firstRange(of: "h2h3 [") {
+        if let open = line.find("h2h3 [") {
             let header = String(line[open.upperBound...])
             let lower = header.lowercased()
             for name in Transcript.secretHeaders where lower.hasPrefix(name) {
@@ -50,7 +50,7 @@ public final class Transcript {
     static func withoutURLPasswords(_ text: String) -> String {
         var result = ""
         var rest = Substring(text)
-        while let scheme = rest.firstRange(of: "://") {
+        while let scheme = rest.find("://") {
             result += rest[..<scheme.upperBound]
             rest = rest[scheme.upperBound...]
             let authority = rest.prefix { $0 != "/" && $0 != " " && $0 != "'" && $0 != "\"" }

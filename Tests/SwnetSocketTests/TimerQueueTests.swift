@@ -1,4 +1,5 @@
 @testable import SwnetSocket
+import SwnetCore
 import XCTest
 
 final class TimerQueueTests: XCTestCase {
@@ -7,7 +8,7 @@ final class TimerQueueTests: XCTestCase {
     /// not keep them all until then.
     func testCancelledTimersAreSweptAsTheyPileUp() {
         var queue = TimerQueue()
-        let far = ContinuousClock.now + .seconds(300)
+        let far = MonotonicClock.now + .seconds(300)
         for _ in 0..<100_000 {
             let timer = LoopTimer(deadline: far, action: {})
             queue.insert(timer)
@@ -20,7 +21,7 @@ final class TimerQueueTests: XCTestCase {
     /// cancelled ones come out earliest first, each once.
     func testLiveTimersSurviveSweepsInDeadlineOrder() {
         var queue = TimerQueue()
-        let start = ContinuousClock.now
+        let start = MonotonicClock.now
         var live: [Int] = []
         var generator = SystemRandomNumberGenerator()
         for index in 0..<5000 {
@@ -29,7 +30,7 @@ final class TimerQueueTests: XCTestCase {
             queue.insert(timer)
             if index % 100 == 0 { live.append(offset) } else { timer.cancel() }
         }
-        var popped: [ContinuousClock.Instant] = []
+        var popped: [MonotonicClock.Instant] = []
         while let timer = queue.popDue(at: start + .seconds(10)) { popped.append(timer.deadline) }
         XCTAssertEqual(popped, live.sorted().map { start + .microseconds($0) })
     }

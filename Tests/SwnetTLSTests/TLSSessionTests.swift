@@ -25,11 +25,11 @@ final class TLSSessionTests: XCTestCase {
 
     /// Steps both handshakes until both are done (bounded: 5 s).
     private func handshake(_ a: TLSSession, _ b: TLSSession) throws {
-        let deadline = ContinuousClock.now + .seconds(5)
+        let deadline = MonotonicClock.now + .seconds(5)
         var aDone = false, bDone = false
         while !(aDone && bDone) {
-            XCTAssertLessThan(ContinuousClock.now, deadline, "the handshake did not finish")
-            if ContinuousClock.now >= deadline { return }
+            XCTAssertLessThan(MonotonicClock.now, deadline, "the handshake did not finish")
+            if MonotonicClock.now >= deadline { return }
             if !aDone { aDone = try a.handshakeStep() == nil }
             if !bDone { bDone = try b.handshakeStep() == nil }
             var fds = [pollfd(fd: a.descriptor, events: Int16(POLLIN), revents: 0), pollfd(fd: b.descriptor, events: Int16(POLLIN), revents: 0)]
@@ -51,8 +51,8 @@ final class TLSSessionTests: XCTestCase {
     private func read(_ session: TLSSession, count: Int) throws -> [UInt8] {
         var result: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
-        let deadline = ContinuousClock.now + .seconds(5)
-        while result.count < count && ContinuousClock.now < deadline {
+        let deadline = MonotonicClock.now + .seconds(5)
+        while result.count < count && MonotonicClock.now < deadline {
             switch try buffer.withUnsafeMutableBytes({ try session.read(into: $0) }) {
             case .done(0): return result
             case .done(let n): result += buffer[..<n]

@@ -56,7 +56,7 @@ enum DOSListParser {
         var name = String(rest)
         var target: String?
         // `dir` shows a link as "name [target]".
-        if kind == .link, rest.hasSuffix("]"), let open = rest.ranges(of: " [").last, open.upperBound < rest.index(before: rest.endIndex) {
+        if kind == .link, rest.hasSuffix("]"), let open = rest.findLast(" ["), open.upperBound < rest.index(before: rest.endIndex) {
             name = String(rest[..<open.lowerBound])
             target = String(rest[open.upperBound..<rest.index(before: rest.endIndex)])
         }

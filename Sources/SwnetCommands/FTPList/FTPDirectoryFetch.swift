@@ -38,7 +38,7 @@ final class FTPDirectoryFetch {
     private let invocation: Invocation
     /// `--max-time` covers both transfers together.
     private let maxTime: Duration?
-    private let start = ContinuousClock.now
+    private let start = MonotonicClock.now
     let replies = FTPReplies()
     private var body: [UInt8] = []
 
@@ -103,7 +103,7 @@ final class FTPDirectoryFetch {
     /// One transfer, within what is left of `--max-time`.
     private func perform() throws {
         if let maxTime {
-            let left = maxTime - (ContinuousClock.now - start)
+            let left = maxTime - (MonotonicClock.now - start)
             guard left > .zero else {
                 throw SwnetError(.timeout, "gave up after \(TimeSpan.format(maxTime)) (--max-time)").adding(target)
             }
@@ -112,7 +112,7 @@ final class FTPDirectoryFetch {
         do {
             try handle.perform()
         } catch let error as SwnetError {
-            let ranOut = maxTime.map { ContinuousClock.now - start >= $0 - .milliseconds(5) } ?? false
+            let ranOut = maxTime.map { MonotonicClock.now - start >= $0 - .milliseconds(5) } ?? false
             throw described(TransferFailure.explain(error, code: handle.lastCode, handle: handle, invocation: invocation, maxTimeRanOut: ranOut))
         }
     }

@@ -20,7 +20,7 @@ struct FTPURL: Equatable, Sendable {
 
     init(_ text: String) throws {
         var rest = Substring(text)
-        if let separator = text.firstRange(of: "://") {
+        if let separator = text.find("://") {
             let scheme = text[..<separator.lowerBound].lowercased()
             guard scheme == "ftp" || scheme == "ftps" else {
                 throw SwnetError.usage("'\(text)' is not an FTP URL: ftp-list takes ftp:// and ftps:// URLs")

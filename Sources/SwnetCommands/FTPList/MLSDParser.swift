@@ -16,7 +16,7 @@ enum MLSDParser {
         // Facts end with ";" and one space comes before the name; a fact's
         // value may hold a space itself (OS.unix=slink:my file), so the
         // first "; " is the boundary, and a bare space only without facts.
-        guard let boundary = line.firstRange(of: "; ") ?? line.firstRange(of: " ") else { return nil }
+        guard let boundary = line.find("; ") ?? line.find(" ") else { return nil }
         let name = String(line[boundary.upperBound...])
         guard !name.isEmpty else { return nil }
         var facts: [String: Substring] = [:]

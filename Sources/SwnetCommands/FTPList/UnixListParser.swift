@@ -38,7 +38,7 @@ enum UnixListParser {
             var name = String(rest)
             var target: String?
             // The arrow splits only where a name comes before it and a target after it.
-            if kind == .link, let arrow = rest.dropFirst().firstRange(of: " -> "), arrow.upperBound < rest.endIndex {
+            if kind == .link, let arrow = rest.dropFirst().find(" -> "), arrow.upperBound < rest.endIndex {
                 name = String(rest[..<arrow.lowerBound])
                 target = String(rest[arrow.upperBound...])
             }

@@ -16,7 +16,7 @@ final class DatagramRelay {
         let backend: Socket
         let backendName: String
         let index: Int
-        let started = ContinuousClock.now
+        let started = MonotonicClock.now
         var idle: QuietTimer?
         var bytesIn = 0
         var bytesOut = 0

@@ -17,7 +17,7 @@ final class ForwardSession {
     private let scratch: UnsafeMutableRawBufferPointer
     private let onEnd: (ForwardSession) -> Void
     private let client: Socket
-    private let started = ContinuousClock.now
+    private let started = MonotonicClock.now
     /// The client as the backend should see it: the PROXY header's source, else the peer.
     private var clientAddress: SocketAddress?
     /// The address the client reached: the PROXY header's destination, else our socket's.
@@ -28,7 +28,7 @@ final class ForwardSession {
     private var backendIndex: Int?
     private var candidates: [Int] = []
     private var addresses: [SocketAddress] = []
-    private var deadline: ContinuousClock.Instant = .now
+    private var deadline: MonotonicClock.Instant = .now
     private var attempt: ConnectAttempt?
     private var timer: LoopTimer?
     private var handshake: TLSHandshake?

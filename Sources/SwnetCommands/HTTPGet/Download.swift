@@ -37,10 +37,10 @@ final class Download {
     private var lastResponse = 0
     private var verdict = Verdict.pending
     /// When this attempt last received a byte (or started), for `--idle-timeout`.
-    private(set) var lastActivity = ContinuousClock.now
+    private(set) var lastActivity = MonotonicClock.now
     /// When `--max-time` runs out: it bounds every attempt and every wait
     /// between them together, so a retry never sleeps past it.
-    private var deadline: ContinuousClock.Instant?
+    private var deadline: MonotonicClock.Instant?
     /// This URL's use of the cache (`--cache`), nil without it.
     let cache: CachedFetch?
     /// A 304 that was not about the stored answer: the next attempt fetches it whole.
@@ -119,13 +119,13 @@ final class Download {
     }
 
     /// The failure of an attempt that received nothing for `--idle-timeout`, if it is time.
-    func idleFailure(now: ContinuousClock.Instant) -> SwnetError? {
+    func idleFailure(now: MonotonicClock.Instant) -> SwnetError? {
         guard let limit = settings.idleTimeout, now - lastActivity >= limit else { return nil }
         return SwnetError(.timeout, "no data for \(TimeSpan.format(limit)) (--idle-timeout)")
     }
 
     /// When `idleFailure` will fire if nothing arrives, nil without `--idle-timeout`.
-    var idleDeadline: ContinuousClock.Instant? { settings.idleTimeout.map { lastActivity + $0 } }
+    var idleDeadline: MonotonicClock.Instant? { settings.idleTimeout.map { lastActivity + $0 } }
 
     /// Bytes of the file so far and its expected size (nil when unknown),
     /// for the progress bar.
@@ -142,14 +142,14 @@ final class Download {
     /// when the cache has none to serve.
     func serveFromCache() -> Outcome? {
         guard attempt == 0, let cache, let (entry, head) = cache.freshHit() else { return nil }
-        let started = ContinuousClock.now
+        let started = MonotonicClock.now
         output.beginAttempt()
         let served = writeStored(head, cache)
         if served { _ = output.touch() }
         output.close()
         let error = output.error ?? (served ? nil : SwnetError(.local, "cannot read its cache entry"))
         finalProgress = (bodyBytes, entry.bodyLength)
-        let elapsed = ContinuousClock.now - started
+        let elapsed = MonotonicClock.now - started
         // The record and the summary are made only for --json and -v, as for a fetch.
         let console = settings.console, file = output.destination.path
         let report = console.json ? HTTPReport.cached(url: shown, headers: head.headers, size: bodyBytes, file: file, total: elapsed, error: error) : .null
@@ -319,7 +319,7 @@ final class Download {
 
     /// Whether a wait of `wait` and another attempt still fit into `--max-time`.
     private func fitsBeforeDeadline(_ wait: Duration) -> Bool {
-        deadline.map { ContinuousClock.now + wait < $0 } ?? true
+        deadline.map { MonotonicClock.now + wait < $0 } ?? true
     }
 
     /// libcurl's words, made plainer where they leave the reader guessing.
@@ -335,7 +335,7 @@ final class Download {
         case CURLE_RANGE_ERROR:
             return SwnetError(failure.code, "cannot resume \(output.name): the server sent the whole file instead of the rest (remove the file, or drop -C, to fetch it again)")
         default:
-            let ranOut = deadline.map { ContinuousClock.now >= $0 - .milliseconds(5) } ?? false
+            let ranOut = deadline.map { MonotonicClock.now >= $0 - .milliseconds(5) } ?? false
             return TransferFailure.explain(failure, code: code, handle: handle, invocation: settings.invocation, maxTimeRanOut: ranOut)
         }
     }

@@ -24,7 +24,7 @@ final class DownloadQueue {
     /// as in MultiHandle.
     private var running: [Int] = []
     /// Downloads waiting to retry, and when.
-    private var waiting: [(index: Int, at: ContinuousClock.Instant)] = []
+    private var waiting: [(index: Int, at: MonotonicClock.Instant)] = []
     /// `--json` records written so far: the first `reported` URLs'.
     private var reported = 0
     /// Bytes of the downloads that have finished, for the progress bar.
@@ -97,7 +97,7 @@ final class DownloadQueue {
     }
 
     private func startDueRetries() {
-        let now = ContinuousClock.now
+        let now = MonotonicClock.now
         let due = waiting.filter { $0.at <= now }
         waiting.removeAll { $0.at <= now }
         for entry in due { start(entry.index) }
@@ -107,7 +107,7 @@ final class DownloadQueue {
     /// is due, and briefly while a progress bar needs redrawing.
     private func pollTimeout() -> Duration {
         var timeout: Duration = progress == nil ? .seconds(1) : ProgressBar.interval
-        var soonest: ContinuousClock.Instant?
+        var soonest: MonotonicClock.Instant?
         for entry in waiting { soonest = min(soonest ?? entry.at, entry.at) }
         for index in running {
             if let deadline = downloads[index].idleDeadline { soonest = min(soonest ?? deadline, deadline) }
@@ -118,7 +118,7 @@ final class DownloadQueue {
 
     /// Ends the transfers that received nothing for `--idle-timeout`, as timeouts.
     private func stopIdleDownloads() {
-        let now = ContinuousClock.now
+        let now = MonotonicClock.now
         for index in running {
             guard let handle = downloads[index].handle, let error = downloads[index].idleFailure(now: now) else { continue }
             multiHandle?.remove(handle)

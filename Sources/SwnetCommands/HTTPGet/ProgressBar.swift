@@ -11,8 +11,8 @@ import SwnetCore
 final class ProgressBar {
     private let err: OutputSink
     private let descriptor: Int32
-    private let start = ContinuousClock.now
-    private var lastDraw: ContinuousClock.Instant?
+    private let start = MonotonicClock.now
+    private var lastDraw: MonotonicClock.Instant?
     /// The count at the first update: bytes resumed from are not speed.
     private var firstDone: Int64?
     private var drawn = false
@@ -26,7 +26,7 @@ final class ProgressBar {
 
     /// Redraws the line, unless it was drawn less than `interval` ago.
     func update(label: String, done: Int64, total: Int64?) {
-        let now = ContinuousClock.now
+        let now = MonotonicClock.now
         if let lastDraw, now - lastDraw < Self.interval { return }
         lastDraw = now
         draw(label: label, done: done, total: total, final: false)
@@ -50,7 +50,7 @@ final class ProgressBar {
 
     private func draw(label: String, done: Int64, total: Int64?, final: Bool) {
         if firstDone == nil { firstDone = done }
-        let elapsed = ContinuousClock.now - start
+        let elapsed = MonotonicClock.now - start
         let seconds = elapsed.milliseconds / 1000
         let rate = seconds > 0 ? Double(done - (firstDone ?? 0)) / seconds : 0
         let text = Self.line(label: label, done: done, total: total, bytesPerSecond: rate,

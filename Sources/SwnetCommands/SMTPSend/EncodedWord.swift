@@ -10,7 +10,7 @@ enum EncodedWord {
     /// it has non-ASCII or control characters, or something a reader would
     /// take for an encoded word.
     static func isNeeded(for text: String) -> Bool {
-        text.unicodeScalars.contains { $0.value > 126 || ($0.value < 32 && $0 != "\t") } || text.contains("=?")
+        text.unicodeScalars.contains { $0.value > 126 || ($0.value < 32 && $0 != "\t") } || text.includes("=?")
     }
 
     /// `text` as encoded words, to be joined by spaces (which a reader

@@ -157,7 +157,7 @@ struct MailMessage {
             return "text/plain; charset=utf-8"
         }
         let lower = given.lowercased()
-        return lower.hasPrefix("text/") && !lower.contains("charset=") ? given + "; charset=utf-8" : given
+        return lower.hasPrefix("text/") && !lower.includes("charset=") ? given + "; charset=utf-8" : given
     }
 
     private func part(type: String, encoding: TransferEncoding, content: [UInt8]) -> [UInt8] {

@@ -220,13 +220,13 @@ enum SMTPSendCommand: Command {
                 ("reply", dialogue.dataReply.map { .string($0.description) } ?? .null),
             ])
         }
-        let started = ContinuousClock.now
+        let started = MonotonicClock.now
         do {
             try handle.perform()
         } catch let error as SwnetError {
             let report = RecipientReport(dialogue)
             tell(report, console: console)
-            let ranOut = invocation.duration("max-time").map { ContinuousClock.now - started >= $0 - .milliseconds(5) } ?? false
+            let ranOut = invocation.duration("max-time").map { MonotonicClock.now - started >= $0 - .milliseconds(5) } ?? false
             let error = TransferFailure.explain(error, code: handle.lastCode, handle: handle, invocation: invocation, maxTimeRanOut: ranOut)
             throw explain(error, dialogue: dialogue, report: report, stoppedUnauthenticated: stoppedUnauthenticated,
                           credentials: credentials != nil, insecure: invocation.isSet("insecure")).adding(server.description)

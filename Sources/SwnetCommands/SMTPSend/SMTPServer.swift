@@ -16,7 +16,7 @@ struct SMTPServer: Equatable, CustomStringConvertible {
     static func parse(_ text: String) throws -> SMTPServer {
         var rest = Substring(text)
         var implicitTLS = false
-        if let scheme = text.firstRange(of: "://") {
+        if let scheme = text.find("://") {
             switch text[..<scheme.lowerBound].lowercased() {
             case "smtp": break
             case "smtps": implicitTLS = true

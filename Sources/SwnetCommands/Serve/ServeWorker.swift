@@ -104,7 +104,7 @@ final class ServeWorker: @unchecked Sendable {
         }
         if settings.service == .daytime && settings.tls == nil {
             // Answer and close at once: no session, no registration, no timer.
-            let started = ContinuousClock.now
+            let started = MonotonicClock.now
             let sent = daytime.send(to: socket.descriptor)
             socket.close()
             settings.open.add(-1)
@@ -150,7 +150,7 @@ final class ServeWorker: @unchecked Sendable {
     /// Answers the datagrams waiting on `socket`, a batch per wake-up.
     private func answerDatagrams(on socket: Socket) {
         for _ in 0..<64 {
-            let started = ContinuousClock.now
+            let started = MonotonicClock.now
             guard case .done(let (count, from))? = try? socket.receive(into: scratch), let from else { return }
             if Service.loopGuardPorts.contains(from.port) {
                 settings.reportDropped(peer: from.description, proto: .udp, reason: "source port \(from.port) is a small service or zero (loop guard)")

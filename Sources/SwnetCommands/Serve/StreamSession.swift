@@ -38,7 +38,7 @@ final class StreamSession {
     private var inputOpen = true
     private var bytesIn = 0
     private var bytesOut = 0
-    private let started = ContinuousClock.now
+    private let started = MonotonicClock.now
     private var idle: QuietTimer?
     private var ended = false
 

@@ -19,7 +19,7 @@ enum TLSClient {
     /// Runs the plaintext STARTTLS dialogue on `socket` until `deadline`.
     /// Running out is told in terms of the option, `limit` of
     /// --connect-timeout, not of what was left of it.
-    static func startTLS(_ startTLS: StartTLSProtocol, on socket: Socket, until deadline: ContinuousClock.Instant, limit: Duration,
+    static func startTLS(_ startTLS: StartTLSProtocol, on socket: Socket, until deadline: MonotonicClock.Instant, limit: Duration,
                          trace: ((_ sent: Bool, _ bytes: [UInt8]) -> Void)?) throws {
         do {
             try StartTLSNegotiation.run(startTLS.dialogue(), on: socket, until: deadline, trace: trace)
@@ -33,7 +33,7 @@ enum TLSClient {
     static func handshake(_ context: TLSContext, socket: Socket, host: String, peer: String,
                           timeout: Duration?, loop: EventLoop, console: Console) throws -> TLSSession {
         let session = try TLSSession(context: context, descriptor: socket.descriptor, host: host)
-        let start = ContinuousClock.now
+        let start = MonotonicClock.now
         try SwnetError.context(peer) { try session.handshake(on: loop, timeout: timeout, option: "--connect-timeout") }
         let info = session.info
         console.verbose("TLS \(info.version), \(info.cipher), ALPN \(info.alpn ?? "none") in \(milliseconds(.now - start)) ms")

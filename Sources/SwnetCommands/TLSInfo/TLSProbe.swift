@@ -31,7 +31,7 @@ struct TLSProbe {
     let trace: ((_ sent: Bool, _ bytes: [UInt8]) -> Void)?
 
     func run(_ target: Target) throws -> TLSReport {
-        let deadline = ContinuousClock.now + timeout
+        let deadline = MonotonicClock.now + timeout
         let addresses = try Resolver.resolve(target.host, port: target.port, family: family, transport: .tcp)
         let loop = try EventLoop()
         let connection = try HappyEyeballs.connect(to: addresses, timeout: timeout, on: loop)

@@ -125,7 +125,7 @@ struct FetchOptions {
         /// scheme starts with its authority).
         func located(in url: String) -> String {
             guard case .user(let user) = self else { return url }
-            let authorityStart = url.firstRange(of: "://")?.upperBound ?? url.startIndex
+            let authorityStart = url.find("://")?.upperBound ?? url.startIndex
             let rest = url[authorityStart...]
             let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
             let hostStart = rest[..<authorityEnd].lastIndex(of: "@").map(rest.index(after:)) ?? rest.startIndex

@@ -11,7 +11,7 @@ enum ProxyEnvironment {
     static func proxy(for url: String, invocation: Invocation) -> (server: String, port: String)? {
         let given = invocation.command.options.contains { $0.long == "proxy" } ? invocation.text("proxy") : nil
         guard let value = given ?? fromEnvironment(for: url), !value.isEmpty else { return nil }
-        let parts = URLParts(value.contains("://") ? value : "http://" + value)
+        let parts = URLParts(value.includes("://") ? value : "http://" + value)
         let port = parts.port.map(String.init) ?? "1080"  // libcurl's default proxy port
         return ("\(parts.host):\(port)", port)
     }

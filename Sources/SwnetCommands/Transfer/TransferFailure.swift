@@ -63,9 +63,9 @@ enum TransferFailure {
     /// The server's refusal of our certificate, or of its absence, in the
     /// words connect --tls uses, from OpenSSL's alert in libcurl's message.
     static func clientCertificateRefusal(_ reason: String) -> String? {
-        if reason.contains("alert certificate required") { return "the server requires a client certificate (--cert and --key)" }
-        if reason.contains("alert unknown ca") { return "the server does not trust our certificate (unknown CA)" }
-        if reason.contains("alert bad certificate") || reason.contains("alert certificate unknown") { return "the server rejected our certificate" }
+        if reason.includes("alert certificate required") { return "the server requires a client certificate (--cert and --key)" }
+        if reason.includes("alert unknown ca") { return "the server does not trust our certificate (unknown CA)" }
+        if reason.includes("alert bad certificate") || reason.includes("alert certificate unknown") { return "the server rejected our certificate" }
         return nil
     }
 

@@ -7,7 +7,7 @@ public enum StartTLSNegotiation {
     /// Speaks `dialogue` on `socket` (connected, non-blocking) until the
     /// server agrees to TLS, or `deadline` passes (exit 5). `trace` sees
     /// every byte either way (`sent` true for ours), for -vv.
-    public static func run(_ dialogue: any StartTLSDialogue, on socket: Socket, until deadline: ContinuousClock.Instant,
+    public static func run(_ dialogue: any StartTLSDialogue, on socket: Socket, until deadline: MonotonicClock.Instant,
                            trace: ((_ sent: Bool, _ bytes: [UInt8]) -> Void)? = nil) throws {
         var dialogue = dialogue
         let opening = dialogue.opening()
@@ -37,7 +37,7 @@ public enum StartTLSNegotiation {
 
     private static let timedOut = SwnetError(.timeout, "the STARTTLS dialogue did not finish in time")
 
-    private static func send(_ bytes: [UInt8], on socket: Socket, until deadline: ContinuousClock.Instant) throws {
+    private static func send(_ bytes: [UInt8], on socket: Socket, until deadline: MonotonicClock.Instant) throws {
         var sent = 0
         while sent < bytes.count {
             let result = try bytes[sent...].withUnsafeBytes { try socket.send($0) }

@@ -1,0 +1,28 @@
+import Glibc
+
+/// Deadlines, timeouts and elapsed times, on the system's monotonic clock.
+///
+/// The standard library's `MonotonicClock` lives in the Swift concurrency
+/// runtime, and using it links that runtime and libdispatch into swnet:
+/// half of the relocated data every run copies on start, and libdispatch's
+/// initialiser, for one call to clock_gettime. This is that call.
+public enum MonotonicClock {
+    public static var now: Instant { .now }
+
+    /// A point on the monotonic clock (CLOCK_MONOTONIC, as MonotonicClock on Linux).
+    public struct Instant: Comparable, Hashable, Sendable {
+        /// Since the clock's (arbitrary) origin.
+        let sinceOrigin: Duration
+
+        public static var now: Instant {
+            var spec = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &spec)
+            return Instant(sinceOrigin: .seconds(spec.tv_sec) + .nanoseconds(spec.tv_nsec))
+        }
+
+        public static func < (a: Instant, b: Instant) -> Bool { a.sinceOrigin < b.sinceOrigin }
+        public static func - (a: Instant, b: Instant) -> Duration { a.sinceOrigin - b.sinceOrigin }
+        public static func + (a: Instant, b: Duration) -> Instant { Instant(sinceOrigin: a.sinceOrigin + b) }
+        public static func - (a: Instant, b: Duration) -> Instant { Instant(sinceOrigin: a.sinceOrigin - b) }
+    }
+}
