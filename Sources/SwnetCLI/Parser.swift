@@ -75,7 +75,7 @@ public struct Parser {
             if optionsEnded || argument == "-" || !argument.hasPrefix("-") {
                 if command == nil {
                     guard let found = program.command(named: argument) else {
-                        throw SwnetError.usage("unknown command '\(argument)'" + Suggestion.didYouMean(argument, in: program.commands.map(\.name)))
+                        throw SwnetError.usage("unknown command '\(argument)'" + Suggestion.didYouMean(argument, in: program.commandNames))
                     }
                     command = found
                     options = found.options + program.globalOptions
@@ -139,7 +139,7 @@ public struct Parser {
             guard let topic = positional.first else { return .help(nil) }
             guard positional.count == 1 else { throw SwnetError.usage("unexpected argument '\(positional[1])'") }
             guard let spec = program.command(named: topic) else {
-                throw SwnetError.usage("unknown command '\(topic)'" + Suggestion.didYouMean(topic, in: program.commands.map(\.name)))
+                throw SwnetError.usage("unknown command '\(topic)'" + Suggestion.didYouMean(topic, in: program.commandNames))
             }
             return .help(spec)
         }

@@ -219,6 +219,19 @@ public struct CommandSpec: Sendable {
     }
 }
 
+/// A command as the program's table lists it: its name at once, its spec
+/// when first asked for. A run then builds the spec of the one command it
+/// runs, not the whole table (a fifth of `swnet --version`'s instructions).
+public struct CommandEntry: Sendable {
+    public let name: String
+    let spec: @Sendable () -> CommandSpec
+
+    public init(_ name: String, spec: @escaping @Sendable () -> CommandSpec) {
+        self.name = name
+        self.spec = spec
+    }
+}
+
 /// The whole program: its global options and its commands, and the text
 /// of its manual page.
 public struct ProgramSpec: Sendable {
@@ -229,7 +242,7 @@ public struct ProgramSpec: Sendable {
     public let summary: String
     public let description: [String]
     public let globalOptions: [OptionSpec]
-    public let commands: [CommandSpec]
+    private let entries: [CommandEntry]
     /// Variables that change behaviour, with what they do.
     public let environment: [(name: String, meaning: String)]
     /// Shell-script recipes.
@@ -237,8 +250,17 @@ public struct ProgramSpec: Sendable {
     public let seeAlso: [String]
     public let standards: [String]
 
+    /// A table whose commands are all built already.
     public init(name: String, version: String, date: String = "", summary: String, description: [String] = [], globalOptions: [OptionSpec],
                 commands: [CommandSpec], environment: [(name: String, meaning: String)] = [], examples: [Example] = [],
+                seeAlso: [String] = [], standards: [String] = []) {
+        self.init(name: name, version: version, date: date, summary: summary, description: description, globalOptions: globalOptions,
+                  entries: commands.map { command in CommandEntry(command.name) { command } }, environment: environment,
+                  examples: examples, seeAlso: seeAlso, standards: standards)
+    }
+
+    public init(name: String, version: String, date: String = "", summary: String, description: [String] = [], globalOptions: [OptionSpec],
+                entries: [CommandEntry], environment: [(name: String, meaning: String)] = [], examples: [Example] = [],
                 seeAlso: [String] = [], standards: [String] = []) {
         self.name = name
         self.version = version
@@ -246,15 +268,20 @@ public struct ProgramSpec: Sendable {
         self.summary = summary
         self.description = description
         self.globalOptions = globalOptions
-        self.commands = commands
+        self.entries = entries
         self.environment = environment
         self.examples = examples
         self.seeAlso = seeAlso
         self.standards = standards
     }
 
+    /// Every command, built: for help, the manual and the completions.
+    public var commands: [CommandSpec] { entries.map { $0.spec() } }
+
+    public var commandNames: [String] { entries.map(\.name) }
+
     public func command(named name: String) -> CommandSpec? {
-        commands.first { $0.name == name }
+        entries.first { $0.name == name }?.spec()
     }
 
     /// The options that take a value, wherever they appear: what a

@@ -3,7 +3,9 @@ import SwnetCore
 import SwnetSocket
 
 /// A command: its declaration in the command table and what it does.
-protocol Command {
+protocol Command: Sendable {
+    /// The word that selects it, known without building `spec`.
+    static var name: String { get }
     static var spec: CommandSpec { get }
     static func run(_ invocation: Invocation, _ context: Context) throws -> ExitCode
 }

@@ -4,8 +4,9 @@ import SwnetCore
 /// `swnet completion bash|zsh|fish`: the completion script, made from the
 /// command table (the repo commits its output under completions/).
 enum CompletionCommand: Command {
+    static let name = "completion"
     static let spec = CommandSpec(
-        "completion", summary: "Print the shell completion script for bash, zsh or fish",
+        name, summary: "Print the shell completion script for bash, zsh or fish",
         arguments: [ArgumentSpec("SHELL", .choice(["bash", "zsh", "fish"]), help: "The shell to complete for")],
         examples: [
             Example("swnet completion bash > ~/.local/share/bash-completion/completions/swnet", "Complete swnet in bash"),

@@ -5,8 +5,9 @@ import SwnetTLS
 
 /// `swnet connect`: the netcat that behaves the same everywhere.
 enum ConnectCommand: Command {
+    static let name = "connect"
     static let spec = CommandSpec(
-        "connect", summary: "Talk to a port: stdin to the peer, the peer to stdout",
+        name, summary: "Talk to a port: stdin to the peer, the peer to stdout",
         usage: "[options] HOST:PORT | HOST PORT",
         arguments: [
             ArgumentSpec("HOST:PORT", .host, help: "Where to connect: name:port, 1.2.3.4:port, [::1]:port, or a Unix socket unix:/path or unix:@name; with --scan PORT may be a list such as 20-25,80"),

@@ -35,7 +35,7 @@ public enum Entry {
                                   quiet: invocation.isSet("quiet"), color: Terminal.useColor(invocation.text("color") ?? "auto", sink: err))
             let name = invocation.command.name
             do {
-                guard let command = Program.commands.first(where: { $0.spec.name == name }) else {
+                guard let command = Program.commands.first(where: { $0.name == name }) else {
                     preconditionFailure("\(name) is in the table but has no implementation")
                 }
                 let family: AddressFamily? = invocation.isSet("ipv4") ? .v4 : invocation.isSet("ipv6") ? .v6 : nil

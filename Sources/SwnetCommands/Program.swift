@@ -26,7 +26,7 @@ public enum Program {
 
     static let help = CommandSpec(
         "help", summary: "Show help for swnet or for a command",
-        arguments: [ArgumentSpec("COMMAND", .choice(commands.map { $0.spec.name } + ["help"]), optional: true, help: "The command to explain")],
+        arguments: [ArgumentSpec("COMMAND", .choice(commands.map { $0.name } + ["help"]), optional: true, help: "The command to explain")],
         options: [OptionSpec("man", help: "Print the manual page (roff) instead")])
 
     public static let spec = ProgramSpec(
@@ -39,7 +39,7 @@ public enum Program {
             "Durations take units: 250ms, 2s, 1.5m, 1h, 30d; a bare number is seconds. A time limit (--connect-timeout, --idle-timeout, --timeout, --max-time, --wait, --reply) must be above 0 in every command: 0 is a usage error, since tools disagree whether it means at once or never; leave out a limit that has no default to have none. A pause (--grace, --interval, --retry-delay) may be 0. Sizes take K, M and G (powers of 1024). An option that does not apply to what was asked, or that contradicts another, is a usage error naming both, never ignored; each option below says where it applies. HOST:PORT is name:port, 1.2.3.4:port or [::1]:port, or HOST PORT as two arguments; the port may be a service name such as http. localhost and the names under it are the loopback (127.0.0.1 and ::1) in every command, never looked up (RFC 6761). A source address (-s) that cannot be bound exits 10, named as the source.",
         ],
         globalOptions: globalOptions,
-        commands: commands.map { $0.spec } + [help],
+        entries: commands.map { command in CommandEntry(command.name) { command.spec } } + [CommandEntry(help.name) { help }],
         environment: [
             ("SWNET_PASSWORD", "The password for -u/--user when the option gives none (http-get, ftp-list, smtp-send)."),
             ("SWNET_PROXY_PASSWORD", "The password for --proxy-user when the option gives none (http-get, ftp-list)."),

@@ -4,8 +4,9 @@ import SwnetSocket
 
 /// `swnet udp-send`: send datagrams, and wait for replies if asked.
 enum UDPSendCommand: Command {
+    static let name = "udp-send"
     static let spec = CommandSpec(
-        "udp-send", summary: "Send UDP datagrams from arguments or stdin; print replies",
+        name, summary: "Send UDP datagrams from arguments or stdin; print replies",
         arguments: [
             ArgumentSpec("HOST:PORT", .host, help: "Where to send: name:port, 1.2.3.4:port, [::1]:port"),
             ArgumentSpec("MESSAGE", optional: true, variadic: true, help: "The datagram, the arguments joined by spaces; without it, stdin"),

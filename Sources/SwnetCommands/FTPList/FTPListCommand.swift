@@ -7,8 +7,9 @@ import SwnetTransfer
 /// `swnet ftp-list`: an FTP directory as a table, names or JSON, read from
 /// MLSD when the server offers it and from LIST (Unix or DOS style) when not.
 enum FTPListCommand: Command {
+    static let name = "ftp-list"
     static let spec = CommandSpec(
-        "ftp-list", summary: "List an FTP or FTPS directory as a table, names or JSON",
+        name, summary: "List an FTP or FTPS directory as a table, names or JSON",
         arguments: [
             ArgumentSpec("URL", help: "ftp://[USER[:PASS]@]HOST[:PORT]/PATH/, or ftps:// for implicit TLS; the path is a directory, relative to the login directory (%2F at its start makes it absolute), and a missing final / is added"),
         ],

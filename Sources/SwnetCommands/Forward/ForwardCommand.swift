@@ -5,8 +5,9 @@ import SwnetTLS
 
 /// `swnet forward`: a TCP or UDP forwarder and load balancer in one line.
 enum ForwardCommand: Command {
+    static let name = "forward"
     static let spec = CommandSpec(
-        "forward", summary: "Forward TCP or UDP to balanced, health-checked backends",
+        name, summary: "Forward TCP or UDP to balanced, health-checked backends",
         arguments: [
             ArgumentSpec("LISTEN", .text, help: "Where to listen: [ADDR:]PORT (every address without ADDR) or unix:PATH; port 0 takes a free one"),
             ArgumentSpec("BACKEND", .host, variadic: true,

@@ -3,8 +3,9 @@ import SwnetCore
 
 /// `swnet http-get`: curl's everyday job, with exit codes a script can trust.
 enum HTTPGetCommand: Command {
+    static let name = "http-get"
     static let spec = CommandSpec(
-        "http-get", summary: "Fetch URLs over HTTP and HTTPS: the body to stdout or to files",
+        name, summary: "Fetch URLs over HTTP and HTTPS: the body to stdout or to files",
         arguments: [
             ArgumentSpec("URL", variadic: true, help: "What to fetch: http:// or https:// (without a scheme, http://)"),
         ],

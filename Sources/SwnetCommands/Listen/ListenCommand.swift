@@ -6,8 +6,9 @@ import SwnetTLS
 /// `swnet listen`: the server half of nc — one client or many, a program
 /// per client, access control, Unix sockets.
 enum ListenCommand: Command {
+    static let name = "listen"
     static let spec = CommandSpec(
-        "listen", summary: "Wait for clients, as nc -l; with --exec a program per client",
+        name, summary: "Wait for clients, as nc -l; with --exec a program per client",
         usage: "[options] [ADDR:]PORT | unix:PATH | unix:@NAME [-- ARGS...]",
         arguments: [
             ArgumentSpec("[ADDR:]PORT", .host, optional: true,

@@ -8,8 +8,9 @@ import SwnetTransfer
 /// `swnet smtp-send`: build a correct message (or take a ready one), send
 /// it with libcurl, and report what the server said to each recipient.
 enum SMTPSendCommand: Command {
+    static let name = "smtp-send"
     static let spec = CommandSpec(
-        "smtp-send", summary: "Build and send a mail; report each recipient's fate",
+        name, summary: "Build and send a mail; report each recipient's fate",
         usage: "[options] --to ADDR [--to ADDR...]",
         options: [
             OptionSpec("server", short: "s", .host, placeholder: "HOST[:PORT]|URL", default: "localhost:25",

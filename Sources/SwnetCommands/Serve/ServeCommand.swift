@@ -5,8 +5,9 @@ import SwnetTLS
 
 /// `swnet serve`: the small standard services, ready to leave running.
 enum ServeCommand: Command {
+    static let name = "serve"
     static let spec = CommandSpec(
-        "serve", summary: "Serve daytime, echo, discard or chargen over TCP and UDP",
+        name, summary: "Serve daytime, echo, discard or chargen over TCP and UDP",
         arguments: [ArgumentSpec("SERVICE", .choice(Service.allCases.map(\.rawValue)), help: "daytime (RFC 867), echo (862), discard (863) or chargen (864)")],
         options: [
             OptionSpec("port", short: "p", .integer(0...65535), help: "Listen on port N; 0 takes a free one (default: the service's own: 13, 7, 9, 19)"),

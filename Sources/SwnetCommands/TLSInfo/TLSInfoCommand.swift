@@ -5,8 +5,9 @@ import SwnetTLS
 /// `swnet tls-info`: the certificate check people script — is the chain
 /// valid, and when does it expire?
 enum TLSInfoCommand: Command {
+    static let name = "tls-info"
     static let spec = CommandSpec(
-        "tls-info", summary: "Check servers' TLS: verification, the chain, days left",
+        name, summary: "Check servers' TLS: verification, the chain, days left",
         usage: "[options] HOST:PORT...",
         arguments: [
             ArgumentSpec("HOST:PORT", .host, variadic: true,
