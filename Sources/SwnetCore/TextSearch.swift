@@ -1,6 +1,7 @@
 /// Finding a piece of text in another, which the standard library leaves to
-/// its Regex module (`firstRange(of:)`, `ranges(of:)`, `contains(_:)` of a string); swnet does not link
-/// that module (see `lean` in Package.swift), and needs no more than this.
+/// its Regex module (`firstRange(of:)`, `ranges(of:)`, and `contains(_:)` of
+/// a string); swnet does not link that module (see `lean` in Package.swift),
+/// and needs no more than this.
 extension StringProtocol {
     /// Where `needle` first occurs, comparing characters; nil if nowhere.
     public func find(_ needle: some StringProtocol) -> Range<Index>? {
@@ -23,17 +24,11 @@ extension StringProtocol {
     }
 
     private func find(_ needle: some StringProtocol, from: Index) -> Range<Index>? {
-        let scalars = self[...], wanted = needle
-        guard let first = wanted.first else { return from..<from }
+        guard let first = needle.first else { return from..<from }
         var start = from
-        while let candidate = scalars[start...].firstIndex(of: first) {
-            var here = candidate, matched = true
-            for scalar in wanted {
-                guard here < scalars.endIndex, scalars[here] == scalar else { matched = false; break }
-                here = scalars.index(after: here)
-            }
-            if matched { return candidate..<here }
-            start = scalars.index(after: candidate)
+        while let candidate = self[start...].firstIndex(of: first) {
+            if self[candidate...].starts(with: needle) { return candidate..<index(candidate, offsetBy: needle.count) }
+            start = index(after: candidate)
         }
         return nil
     }
