@@ -220,4 +220,13 @@ public enum Descriptor {
     public static func write(_ fd: Int32, from buffer: UnsafeRawBufferPointer) throws -> IOResult<Int> {
         try syscall("write") { Glibc.write(fd, buffer.baseAddress, buffer.count) }
     }
+
+    /// Sends what Nagle's algorithm still holds back, and later writes at
+    /// once (TCP_NODELAY). A descriptor that is not a TCP socket refuses,
+    /// and that is fine: it holds nothing back.
+    /// The corresponding C function is `setsockopt`.
+    public static func sendWithoutDelay(_ fd: Int32) {
+        var on: Int32 = 1
+        _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
+    }
 }

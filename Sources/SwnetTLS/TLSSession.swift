@@ -288,8 +288,15 @@ public final class TLSSession: ByteStream {
 
     /// Ends the session politely: close_notify if none was sent, without
     /// waiting for anything. The descriptor stays open for its owner to close.
+    ///
+    /// The last records leave at once rather than wait behind an unacknowledged
+    /// segment: the owner closes next, and a close with unread input turns
+    /// into a reset that drops whatever the kernel still holds, so the peer
+    /// would read a reset where the answer's end should be.
     public func close() {
-        guard handshakeDone, !sentCloseNotify, !closedWithoutNotify else { return }
+        guard handshakeDone, !closedWithoutNotify else { return }
+        Descriptor.sendWithoutDelay(descriptor)
+        guard !sentCloseNotify else { return }
         sentCloseNotify = true
         ERR_clear_error()
         _ = SSL_shutdown(ssl)
