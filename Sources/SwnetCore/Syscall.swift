@@ -16,7 +16,11 @@ public enum IOResult<Value> {
 /// be retried on Linux), would-block becomes `.wouldBlock`, errnos that can
 /// only mean a bug in swnet (EBADF, EFAULT) stop the program, and every other
 /// errno is thrown as a `SwnetError` naming `call`.
-@inline(__always)
+///
+/// Inlinable, so that each caller gets a copy specialised for its integer
+/// type: unspecialised, every read and write paid for a generic call and the
+/// metadata of `IOResult<Result>`.
+@inlinable
 public func syscall<Result: FixedWidthInteger>(
     _ call: StaticString, retryOnInterrupt: Bool = true, _ body: () -> Result
 ) throws -> IOResult<Result> {
@@ -38,7 +42,7 @@ public func syscall<Result: FixedWidthInteger>(
 }
 
 /// `syscall` for calls that cannot block: a would-block result is a bug.
-@inline(__always)
+@inlinable
 @discardableResult
 public func syscallValue<Result: FixedWidthInteger>(_ call: StaticString, _ body: () -> Result) throws -> Result {
     switch try syscall(call, body) {

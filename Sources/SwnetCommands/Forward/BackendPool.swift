@@ -71,8 +71,9 @@ final class BackendPool: @unchecked Sendable {
     // MARK: Choosing
 
     /// The order in which a client from `clientAddress` (its IP address,
-    /// without the port) tries the backends.
-    func select(clientAddress: String) -> Selection {
+    /// without the port) tries the backends. The address is formatted only
+    /// for `source-hash`: the other policies need no text per client.
+    func select(clientAddress: @autoclosure () -> String) -> Selection {
         lock.withLock {
             let eligible = backends.indices.filter { index in
                 states[index].up && backends[index].maxConnections.map { states[index].active < $0 } ?? true
@@ -94,7 +95,7 @@ final class BackendPool: @unchecked Sendable {
                 }
                 return .candidates(ordered)
             case .sourceHash:
-                let key = Self.hash(Array(clientAddress.utf8))
+                let key = Self.hash(Array(clientAddress().utf8))
                 let scores = eligible.map { ($0, rendezvousScore(key: key, index: $0)) }
                 return .candidates(scores.sorted { $0.1 > $1.1 }.map(\.0))
             case .random:

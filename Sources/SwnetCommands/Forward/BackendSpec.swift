@@ -10,15 +10,25 @@ import SwnetSocket
 struct BackendSpec: Equatable {
     let host: String
     let port: UInt16
-    var weight = 1
+    var weight: Int
     var maxConnections: Int?
     /// Set for `unix:PATH` (and `unix:@name`); then host and port mean nothing.
-    var unixAddress: SocketAddress?
+    let unixAddress: SocketAddress?
+    /// How it is named in events and errors: `127.0.0.1:8080`, `[::1]:8080`,
+    /// `unix:/run/app.sock`. Made once: every connection's report names it.
+    let name: String
 
-    /// How it is named in events and errors: `127.0.0.1:8080`, `[::1]:8080`, `unix:/run/app.sock`.
-    var name: String {
-        if let unixAddress { return unixAddress.description }
-        return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    init(host: String, port: UInt16, weight: Int = 1, maxConnections: Int? = nil, unixAddress: SocketAddress? = nil) {
+        self.host = host
+        self.port = port
+        self.weight = weight
+        self.maxConnections = maxConnections
+        self.unixAddress = unixAddress
+        if let unixAddress {
+            name = unixAddress.description
+        } else {
+            name = host.includes(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        }
     }
 
     static func == (left: BackendSpec, right: BackendSpec) -> Bool {
