@@ -6,16 +6,22 @@ public final class ConnectAttempt {
     public let address: SocketAddress
     public let started = MonotonicClock.now
     private let loop: EventLoop
+    private let handsOverRegistration: Bool
     private var socket: Socket?
     private var completion: ((Result<Socket, SwnetError>) -> Void)?
 
     /// Starts connecting to `address` (from `source` when given) and calls
     /// `completion` once: with the connected socket, which the receiver
     /// then owns, or with the failure. `cancel()` prevents the call.
-    public init(to address: SocketAddress, from source: SocketAddress?, on loop: EventLoop,
+    ///
+    /// `handsOverRegistration`: the connected socket stays registered in the
+    /// loop (`EventLoop.park`) for the receiver's first `watch` of it, which
+    /// must come, or a `forget`, before the loop waits again.
+    public init(to address: SocketAddress, from source: SocketAddress?, on loop: EventLoop, handsOverRegistration: Bool = false,
                 completion: @escaping (Result<Socket, SwnetError>) -> Void) {
         self.address = address
         self.loop = loop
+        self.handsOverRegistration = handsOverRegistration
         self.completion = completion
         do {
             let socket = try Socket(family: address.family, transport: .tcp)
@@ -50,7 +56,7 @@ public final class ConnectAttempt {
     private func finish(_ failure: Errno?) {
         if let failure {
             fail(SwnetError(failure).adding(address.named(.tcp)))
-        } else if let socket = release(), let completion {
+        } else if let socket = release(parking: handsOverRegistration), let completion {
             self.completion = nil
             completion(.success(socket))
         }
@@ -63,10 +69,10 @@ public final class ConnectAttempt {
         completion?(.failure(error))
     }
 
-    /// Takes the socket out of the loop and out of this attempt's hands.
-    private func release() -> Socket? {
+    /// Takes the socket out of the loop (or parks it there) and out of this attempt's hands.
+    private func release(parking: Bool = false) -> Socket? {
         guard let socket else { return nil }
-        loop.unwatch(socket.descriptor)
+        if parking { loop.park(socket.descriptor) } else { loop.unwatch(socket.descriptor) }
         self.socket = nil
         return socket
     }

@@ -13,11 +13,12 @@ public struct Interest: OptionSet, Sendable {
     /// together with `.readable`: it stays set, and alone it would wake the
     /// loop for ever.
     public static let peerClosed = Interest(rawValue: EPOLLRDHUP.rawValue)
-    /// Alone: nothing to read or write, but an error or hang-up is still
-    /// announced, once (edge-triggered), where the empty set would take the
-    /// descriptor out of epoll and hear nothing. The handler is called with
-    /// exactly this.
-    public static let errorsOnly = Interest(rawValue: EPOLLET.rawValue)
+    /// Edge-triggered (EPOLLET): readiness is announced when it arrives,
+    /// not for as long as it lasts, so the handler must read or write until
+    /// the call would block, and a descriptor with nothing to move needs no
+    /// change of interest. In the `ready` a handler is given, this flag
+    /// means the descriptor is in error or hung up.
+    public static let edgeTriggered = Interest(rawValue: EPOLLET.rawValue)
 }
 
 /// A single-threaded epoll loop with timers.
@@ -30,7 +31,8 @@ public final class EventLoop {
 
     private struct Watch {
         var interest: Interest
-        let handler: Handler
+        /// nil while parked: registered in epoll, waiting for its next watcher.
+        let handler: Handler?
         var pollable: Bool
     }
 
@@ -51,10 +53,13 @@ public final class EventLoop {
     deinit { _ = try? syscall("close", retryOnInterrupt: false) { Glibc.close(epoll) } }
 
     /// Starts watching `fd`; `handler` runs when it is ready for part of `interest`.
+    /// A parked descriptor keeps its registration: one MOD, or nothing when
+    /// the interest is the same.
     public func watch(_ fd: Int32, for interest: Interest, handler: @escaping Handler) throws {
-        precondition(watch(of: fd) == nil, "descriptor \(fd) watched twice")
+        let parked = watch(of: fd)
+        precondition(parked.map { $0.handler == nil } ?? true, "descriptor \(fd) watched twice")
         if Int(fd) >= watches.count { watches += repeatElement(nil, count: Int(fd) + 1 - watches.count) }
-        watches[Int(fd)] = Watch(interest: [], handler: handler, pollable: true)
+        watches[Int(fd)] = Watch(interest: parked?.interest ?? [], handler: handler, pollable: parked?.pollable ?? true)
         do {
             try update(fd, to: interest)
         } catch {
@@ -88,6 +93,17 @@ public final class EventLoop {
                 alwaysReady.insert(fd)
             }
         }
+    }
+
+    /// Stops calling a handler for `fd` but leaves it registered in epoll,
+    /// for the next `watch` of it to take over: a connect handing its socket
+    /// to a tunnel then costs one MOD where unwatching and watching again
+    /// cost a DEL and an ADD. Watch it, or `forget` it before it is closed,
+    /// before the loop waits again; a parked descriptor reported ready all
+    /// the same is unwatched then, never spun on.
+    public func park(_ fd: Int32) {
+        guard let watch = watch(of: fd) else { return }
+        watches[Int(fd)] = Watch(interest: watch.interest, handler: nil, pollable: watch.pollable)
     }
 
     /// Stops watching `fd`. Call it before the descriptor is closed.
@@ -150,10 +166,14 @@ public final class EventLoop {
                     ready = watch.interest
                 }
                 ready.formIntersection(watch.interest)
-                if !ready.isEmpty { try watch.handler(ready) }
+                guard let handler = watch.handler else {
+                    unwatch(fd)                                 // parked, and nobody took it over
+                    continue
+                }
+                if !ready.isEmpty { try handler(ready) }
             }
             for fd in readyFiles where running {
-                if let watch = watch(of: fd), !watch.interest.isEmpty { try watch.handler(watch.interest) }
+                if let watch = watch(of: fd), !watch.interest.isEmpty, let handler = watch.handler { try handler(watch.interest) }
             }
         }
     }

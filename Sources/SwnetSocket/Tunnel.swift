@@ -17,6 +17,13 @@ import SwnetCore
 ///
 /// End-of-file is carried through (half-close): when one side shuts down
 /// its sending side, the other reads end-of-file and can still answer.
+///
+/// A plain socket is watched edge-triggered, registered once for reading;
+/// writing is added the first time a write to it blocks, and kept. So a
+/// short connection costs one epoll_ctl per socket, where changing a
+/// level-triggered interest as each direction ends cost three more. A flow
+/// therefore always moves bytes until a call would block, and one that
+/// stops after its rounds with bytes still to move runs again at once.
 public final class Tunnel {
     public enum Side: String, Sendable { case client, server }
 
@@ -111,12 +118,21 @@ public final class Tunnel {
         let outgoing = side == .client ? toServer : toClient      // reads from this side
         let incoming = side == .client ? toClient : toServer      // writes to this side
         let plain = stream is Socket
-        if ready == .errorsOnly { return noticeError(on: side, stream) }
         // A plain socket's FIN: what it holds now is all it will send (not so for TLS, which may hold records).
         if plain && ready.contains(.peerClosed) { outgoing.sourceHungUp = true }
         do {
-            if !plain || ready.contains(.writable) { try run(incoming) }
-            if !plain || ready.contains(.readable) { try run(outgoing) }
+            if plain {
+                // Edge-triggered: a flow that is not waiting for this socket has nothing to do with the news.
+                let failed = ready.contains(.edgeTriggered)
+                let writes = incoming.wantsWrite && (failed || ready.contains(.writable))
+                let reads = outgoing.wantsRead && (failed || ready.contains(.readable))
+                if writes { try run(incoming) }
+                if reads { try run(outgoing) }
+                if failed && !writes && !reads { return noticeError(on: side, stream) }
+            } else {
+                try run(incoming)
+                try run(outgoing)
+            }
             // A TLS session may hold decrypted bytes epoll will not announce: take them while there is room.
             for _ in 0..<Flow.rounds where outgoing.wantsRead && stream.hasBufferedInput && !ended {
                 try run(outgoing)
@@ -138,6 +154,26 @@ public final class Tunnel {
         let moved = try flow.pump(sourceSide: flow === toServer ? .client : .server)
         if moved { idle?.touch() }
         if wasOpen && !flow.sourceOpen && firstClosed == nil { firstClosed = flow === toServer ? .client : .server }
+        if flow.unfinished && !flow.resumeScheduled { scheduleResume(flow) }
+    }
+
+    /// A flow that used up its rounds with bytes still to move: no new edge
+    /// will announce them, so it runs again after the loop's other events.
+    private func scheduleResume(_ flow: Flow) {
+        flow.resumeScheduled = true
+        loop.schedule(after: .zero) { [weak self] in
+            guard let self, !self.ended else { return }
+            flow.resumeScheduled = false
+            do {
+                try self.run(flow)
+                if self.toServer.done && self.toClient.done { return self.finish(.closed(first: self.firstClosed ?? .client)) }
+                try self.updateInterest()
+            } catch let failure as FlowFailure {
+                self.finish(failure.end)
+            } catch {
+                self.finish(.stopped("\(error)"))
+            }
+        }
     }
 
     private func updateInterest() throws {
@@ -146,12 +182,13 @@ public final class Tunnel {
     }
 
     private func interest(of stream: ByteStream, reading: Flow, writing: Flow) -> Interest {
+        if stream is Socket {
+            // Edge-triggered, so a reset is announced even while nothing is to move on it.
+            return writing.everBlockedOnWrite ? Self.readInterest(of: stream).union(.writable) : Self.readInterest(of: stream)
+        }
         var interest: Interest = []
-        if reading.wantsRead { interest.formUnion(Self.readInterest(of: stream)) }
+        if reading.wantsRead { interest.formUnion(stream.readInterest) }
         if writing.wantsWrite || stream.hasPendingOutput { interest.formUnion(stream.writeInterest) }
-        // Nothing to move on it now (its bytes wait for the other side): a
-        // reset must still end the tunnel at once, not at the idle timeout.
-        if interest.isEmpty && stream is Socket { return .errorsOnly }
         return interest
     }
 
@@ -164,9 +201,10 @@ public final class Tunnel {
     }
 
     /// What a read waits for: on a plain socket also the peer's FIN, so the
-    /// last read before it is known to be the last (no read of end-of-file).
+    /// last read before it is known to be the last (no read of end-of-file),
+    /// edge-triggered.
     private static func readInterest(of stream: ByteStream) -> Interest {
-        stream is Socket ? [.readable, .peerClosed] : stream.readInterest
+        stream is Socket ? [.readable, .peerClosed, .edgeTriggered] : stream.readInterest
     }
 
     private func finish(_ end: End) {
@@ -215,6 +253,11 @@ private final class Flow {
     /// What the flow waits for, after the last pump.
     private(set) var wantsRead = true
     private(set) var wantsWrite = false
+    /// A write to the destination has blocked once: it is watched for room from then on.
+    private(set) var everBlockedOnWrite = false
+    /// The last pump used up its rounds with both sides still ready.
+    private(set) var unfinished = false
+    var resumeScheduled = false
 
     /// Bytes (the preface) wait for the destination.
     var hasPending: Bool { pending != nil }
@@ -236,6 +279,7 @@ private final class Flow {
             preface.withUnsafeBytes { buffer.space().copyMemory(from: $0) }
             buffer.appended(preface.count)
             pending = buffer
+            wantsWrite = true
         }
     }
 
@@ -244,6 +288,7 @@ private final class Flow {
     func pump(sourceSide: Tunnel.Side) throws -> Bool {
         let destinationSide: Tunnel.Side = sourceSide == .client ? .server : .client
         guard !done else { return false }
+        unfinished = false
         var progress = false
         for _ in 0..<Flow.rounds {
             // 1. What is held goes first.
@@ -283,9 +328,10 @@ private final class Flow {
             }
             progress = true
         }
-        // Rounds used up with both sides ready: epoll reports them again.
+        // Rounds used up with both sides ready: the tunnel runs it again.
         wantsRead = pending == nil && (pipe?.count ?? 0) == 0
         wantsWrite = !wantsRead
+        unfinished = true
         return progress
     }
 
@@ -350,6 +396,7 @@ private final class Flow {
     private func blocked(onWrite progress: Bool) -> Bool {
         wantsRead = false
         wantsWrite = true
+        everBlockedOnWrite = true
         return progress
     }
 

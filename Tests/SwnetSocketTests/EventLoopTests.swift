@@ -1,3 +1,4 @@
+import Glibc
 import SwnetSocket
 import SwnetCore
 import XCTest
@@ -36,6 +37,37 @@ final class EventLoopTests: XCTestCase {
         try loop.run()
         XCTAssertNil(spentCapture, "a timer that has fired still holds its action")
         XCTAssertEqual(timers.count, 2)
+    }
+
+    /// A connect hands its socket to a tunnel with one MOD: the next watcher
+    /// takes the parked registration over. One that nobody takes over is
+    /// dropped when it is reported, not spun on.
+    func testAParkedDescriptorIsTakenOverOrDropped() throws {
+        let pair = try LoopbackPair()
+        let loop = try EventLoop()
+        let fd = pair.client.descriptor
+        var first = 0, second = 0
+        try loop.watch(fd, for: .writable) { _ in first += 1 }
+        loop.park(fd)
+        try loop.watch(fd, for: [.writable, .readable]) { _ in second += 1; loop.stop() }
+        try loop.run()
+        XCTAssertEqual([first, second], [0, 1], "the parked handler ran, or the new one did not")
+
+        loop.park(fd)                                           // writable, and nobody takes it over
+        let before = Self.threadCPU()
+        try loop.pause(for: .milliseconds(200))
+        XCTAssertLessThan(Self.threadCPU() - before, 0.1, "the loop spun on a parked descriptor")
+        var third = 0
+        try loop.watch(fd, for: .writable) { _ in third += 1; loop.stop() }
+        try loop.run()
+        XCTAssertEqual(third, 1, "a dropped descriptor cannot be watched again")
+    }
+
+    /// CPU seconds this thread has used.
+    private static func threadCPU() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
     func testAHandlersErrorStopsTheLoopAndIsThrown() throws {

@@ -152,7 +152,8 @@ final class ForwardSession {
         }
         // The budget left is shared by the attempts left, so one that hangs cannot take it all.
         let share = remaining / max(1, candidates.count + 1 + addresses.count)
-        attempt = ConnectAttempt(to: address, from: nil, on: loop) { [unowned self] result in
+        // The tunnel or the TLS handshake watches the connected socket next: it keeps its registration.
+        attempt = ConnectAttempt(to: address, from: nil, on: loop, handsOverRegistration: true) { [unowned self] result in
             self.timer?.cancel()
             self.attempt = nil
             switch result {
@@ -267,6 +268,7 @@ final class ForwardSession {
         clientTLS?.close()
         backendTLS?.close()
         client.close()
+        if let backend { loop.forget(backend.descriptor) }   // it may still be parked after its connect
         backend?.close()
         if let backendIndex { settings.pool.release(backendIndex) }
         report.duration = .now - started
