@@ -120,7 +120,7 @@ public final class Tunnel {
         let plain = stream is Socket
         // A plain socket's FIN: what it holds now is all it will send (not so for TLS, which may hold records).
         if plain && ready.contains(.peerClosed) { outgoing.sourceHungUp = true }
-        do {
+        step {
             if plain {
                 // Edge-triggered: a flow that is not waiting for this socket has nothing to do with the news.
                 let failed = ready.contains(.edgeTriggered)
@@ -137,6 +137,14 @@ public final class Tunnel {
             for _ in 0..<Flow.rounds where outgoing.wantsRead && stream.hasBufferedInput && !ended {
                 try run(outgoing)
             }
+        }
+    }
+
+    /// Runs `moves`, then ends the tunnel when both flows are done or one
+    /// failed, else waits for what the flows wait for.
+    private func step(_ moves: () throws -> Void) {
+        do {
+            try moves()
             if ended { return }
             if toServer.done && toClient.done { return finish(.closed(first: firstClosed ?? .client)) }
             try updateInterest()
@@ -164,15 +172,7 @@ public final class Tunnel {
         loop.schedule(after: .zero) { [weak self] in
             guard let self, !self.ended else { return }
             flow.resumeScheduled = false
-            do {
-                try self.run(flow)
-                if self.toServer.done && self.toClient.done { return self.finish(.closed(first: self.firstClosed ?? .client)) }
-                try self.updateInterest()
-            } catch let failure as FlowFailure {
-                self.finish(failure.end)
-            } catch {
-                self.finish(.stopped("\(error)"))
-            }
+            self.step { try self.run(flow) }
         }
     }
 
