@@ -29,18 +29,20 @@ public struct Interest: OptionSet, Sendable {
 public final class EventLoop {
     public typealias Handler = (Interest) throws -> Void
 
-    private struct Watch {
+    /// What epoll knows of a descriptor.
+    private struct Registration {
         var interest: Interest
-        /// nil while parked: registered in epoll, waiting for its next watcher.
-        let handler: Handler?
         var pollable: Bool
     }
 
     private let epoll: Int32
     /// Indexed by descriptor: the kernel hands out the lowest free numbers,
-    /// so the array stays as small as the highest descriptor in use, and a
-    /// ready event finds its handler without hashing.
-    private var watches: [Watch?] = []
+    /// so the arrays stay as small as the highest descriptor in use, and a
+    /// ready event finds its handler without hashing. The handlers are kept
+    /// apart, so that changing an interest never copies a closure.
+    private var registrations: [Registration?] = []
+    /// nil for a parked descriptor: registered, waiting for its next watcher.
+    private var handlers: [Handler?] = []
     /// Descriptors epoll refused (regular files, /dev/null): always ready.
     private var alwaysReady: Set<Int32> = []
     private var timers = TimerQueue()
@@ -56,14 +58,19 @@ public final class EventLoop {
     /// A parked descriptor keeps its registration: one MOD, or nothing when
     /// the interest is the same.
     public func watch(_ fd: Int32, for interest: Interest, handler: @escaping Handler) throws {
-        let parked = watch(of: fd)
-        precondition(parked.map { $0.handler == nil } ?? true, "descriptor \(fd) watched twice")
-        if Int(fd) >= watches.count { watches += repeatElement(nil, count: Int(fd) + 1 - watches.count) }
-        watches[Int(fd)] = Watch(interest: parked?.interest ?? [], handler: handler, pollable: parked?.pollable ?? true)
+        let parked = registration(of: fd)
+        precondition(parked == nil || handlers[Int(fd)] == nil, "descriptor \(fd) watched twice")
+        if Int(fd) >= registrations.count {
+            registrations += repeatElement(nil, count: Int(fd) + 1 - registrations.count)
+            handlers += repeatElement(nil, count: Int(fd) + 1 - handlers.count)
+        }
+        registrations[Int(fd)] = parked ?? Registration(interest: [], pollable: true)
+        handlers[Int(fd)] = handler
         do {
             try update(fd, to: interest)
         } catch {
-            watches[Int(fd)] = nil
+            registrations[Int(fd)] = nil
+            handlers[Int(fd)] = nil
             throw error
         }
     }
@@ -75,11 +82,11 @@ public final class EventLoop {
     /// wait, a busy loop. So a watch that starts paused costs no system call
     /// until it first waits for something.
     public func update(_ fd: Int32, to interest: Interest) throws {
-        guard var watch = watch(of: fd), watch.interest != interest else { return }
-        let wasPaused = watch.interest.isEmpty
-        watch.interest = interest
-        watches[Int(fd)] = watch
-        guard watch.pollable else { return }
+        guard var registration = registration(of: fd), registration.interest != interest else { return }
+        let wasPaused = registration.interest.isEmpty
+        registration.interest = interest
+        registrations[Int(fd)] = registration
+        guard registration.pollable else { return }
         if interest.isEmpty {
             try control(EPOLL_CTL_DEL, fd, [])
         } else if !wasPaused {
@@ -88,8 +95,8 @@ public final class EventLoop {
             do {
                 try control(EPOLL_CTL_ADD, fd, interest)
             } catch let error as SwnetError where error.errno == Errno(EPERM) {
-                watch.pollable = false
-                watches[Int(fd)] = watch
+                registration.pollable = false
+                registrations[Int(fd)] = registration
                 alwaysReady.insert(fd)
             }
         }
@@ -102,16 +109,17 @@ public final class EventLoop {
     /// before the loop waits again; a parked descriptor reported ready all
     /// the same is unwatched then, never spun on.
     public func park(_ fd: Int32) {
-        guard let watch = watch(of: fd) else { return }
-        watches[Int(fd)] = Watch(interest: watch.interest, handler: nil, pollable: watch.pollable)
+        guard registration(of: fd) != nil else { return }
+        handlers[Int(fd)] = nil
     }
 
     /// Stops watching `fd`. Call it before the descriptor is closed.
     public func unwatch(_ fd: Int32) {
-        guard let watch = watch(of: fd) else { return }
-        watches[Int(fd)] = nil
+        guard let registration = registration(of: fd) else { return }
+        registrations[Int(fd)] = nil
+        handlers[Int(fd)] = nil
         alwaysReady.remove(fd)
-        if watch.pollable && !watch.interest.isEmpty { try? control(EPOLL_CTL_DEL, fd, []) }
+        if registration.pollable && !registration.interest.isEmpty { try? control(EPOLL_CTL_DEL, fd, []) }
     }
 
     /// Stops watching `fd` that its owner closes next, before the loop
@@ -119,13 +127,14 @@ public final class EventLoop {
     /// epoll_ctl is spent. Only for descriptors nothing else holds (ours
     /// are close-on-exec and never duplicated); otherwise use `unwatch`.
     public func forget(_ fd: Int32) {
-        guard watch(of: fd) != nil else { return }
-        watches[Int(fd)] = nil
+        guard registration(of: fd) != nil else { return }
+        registrations[Int(fd)] = nil
+        handlers[Int(fd)] = nil
         alwaysReady.remove(fd)
     }
 
-    private func watch(of fd: Int32) -> Watch? {
-        fd >= 0 && Int(fd) < watches.count ? watches[Int(fd)] : nil
+    private func registration(of fd: Int32) -> Registration? {
+        fd >= 0 && Int(fd) < registrations.count ? registrations[Int(fd)] : nil
     }
 
     /// The corresponding C function is `epoll_ctl`.
@@ -152,28 +161,28 @@ public final class EventLoop {
             try fireDueTimers()
             guard running else { break }
 
-            let readyFiles = alwaysReady.isEmpty ? [] : alwaysReady.filter { watch(of: $0)?.interest.isEmpty == false }
+            let readyFiles = alwaysReady.isEmpty ? [] : alwaysReady.filter { registration(of: $0)?.interest.isEmpty == false }
             let timeout: Int32 = readyFiles.isEmpty ? timers.millisecondsUntilNext() : 0
             let count = try events.withUnsafeMutableBufferPointer { buffer in
                 try syscallValue("epoll_wait") { epoll_wait(epoll, buffer.baseAddress, Int32(buffer.count), timeout) }
             }
             for index in 0..<Int(count) where running {
                 let fd = events[index].data.fd
-                guard let watch = watch(of: fd) else { continue }
+                guard let interest = registration(of: fd)?.interest else { continue }
                 var ready = Interest(rawValue: events[index].events & (EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue))
                 if events[index].events & (EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 {
                     // Let the handler's next call meet the error or end-of-file.
-                    ready = watch.interest
+                    ready = interest
                 }
-                ready.formIntersection(watch.interest)
-                guard let handler = watch.handler else {
+                ready.formIntersection(interest)
+                guard let handler = handlers[Int(fd)] else {
                     unwatch(fd)                                 // parked, and nobody took it over
                     continue
                 }
                 if !ready.isEmpty { try handler(ready) }
             }
             for fd in readyFiles where running {
-                if let watch = watch(of: fd), !watch.interest.isEmpty, let handler = watch.handler { try handler(watch.interest) }
+                if let interest = registration(of: fd)?.interest, !interest.isEmpty, let handler = handlers[Int(fd)] { try handler(interest) }
             }
         }
     }

@@ -78,6 +78,8 @@ public enum HappyEyeballs {
     /// the resolver's first answer.
     public static func interleaved(_ addresses: [SocketAddress]) -> [SocketAddress] {
         guard let first = addresses.first else { return [] }
+        // One family (a forwarder's usual backend): already in order, and no arrays to make per connection.
+        if addresses.allSatisfy({ $0.family == first.family }) { return addresses }
         var preferred = addresses.filter { $0.family == first.family }[...]
         var other = addresses.filter { $0.family != first.family }[...]
         var result: [SocketAddress] = []

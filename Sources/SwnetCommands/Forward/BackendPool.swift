@@ -127,6 +127,7 @@ final class BackendPool: @unchecked Sendable {
     /// `eligible` starting at `first`, the rest in index order after it (the failover order).
     private func rotated(_ eligible: [Int], first: Int) -> [Int] {
         let position = eligible.firstIndex(of: first)!
+        if position == 0 { return eligible }
         return Array(eligible[position...] + eligible[..<position])
     }
 
