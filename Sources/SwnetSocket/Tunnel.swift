@@ -20,9 +20,9 @@ import SwnetCore
 ///
 /// A plain socket is watched edge-triggered, registered once for reading;
 /// writing is added the first time a write to it blocks, and kept. So a
-/// short connection costs one epoll_ctl per socket, where changing a
-/// level-triggered interest as each direction ends cost three more. A flow
-/// therefore always moves bytes until a call would block, and one that
+/// short connection costs one epoll_ctl per socket, where a level-triggered
+/// interest had to change again whenever a direction blocked or ended. A
+/// flow therefore always moves bytes until a call would block, and one that
 /// stops after its rounds with bytes still to move runs again at once.
 public final class Tunnel {
     public enum Side: String, Sendable { case client, server }
