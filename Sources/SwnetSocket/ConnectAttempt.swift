@@ -14,9 +14,11 @@ public final class ConnectAttempt {
     /// `completion` once: with the connected socket, which the receiver
     /// then owns, or with the failure. `cancel()` prevents the call.
     ///
-    /// `handsOverRegistration`: the connected socket stays registered in the
-    /// loop (`EventLoop.park`) for the receiver's first `watch` of it, which
-    /// must come, or a `forget`, before the loop waits again.
+    /// `handsOverRegistration`: the socket is registered as a stream
+    /// (`Interest.streamEdges`) and, connected, stays so in the loop
+    /// (`EventLoop.park`) for the receiver's first `watch` of it, which must
+    /// come, or a `forget`, before the loop waits again. A receiver that
+    /// watches it for the same interest then costs no system call at all.
     public init(to address: SocketAddress, from source: SocketAddress?, on loop: EventLoop, handsOverRegistration: Bool = false,
                 completion: @escaping (Result<Socket, SwnetError>) -> Void) {
         self.address = address
@@ -33,9 +35,11 @@ public final class ConnectAttempt {
             if try socket.startConnect(to: address) {
                 loop.schedule(after: .zero) { [weak self] in self?.finish(nil) }
             } else {
-                try loop.watch(socket.descriptor, for: .writable) { [weak self] _ in
+                // Edge-triggered: the one event that ends a connect. One in error or
+                // hung up is asked why; any other means connected (no SO_ERROR call).
+                try loop.watch(socket.descriptor, for: handsOverRegistration ? .streamEdges : [.writable, .edgeTriggered]) { [weak self] ready in
                     guard let self, let socket = self.socket else { return }
-                    self.finish(try socket.pendingError())
+                    self.finish(ready.contains(.edgeTriggered) ? try socket.pendingError() : nil, leaving: ready.subtracting(.writable))
                 }
             }
         } catch let error as SwnetError {
@@ -53,10 +57,12 @@ public final class ConnectAttempt {
         release()?.close()
     }
 
-    private func finish(_ failure: Errno?) {
+    /// `leaving`: what else the socket was reported ready for (a server's
+    /// first bytes), for the receiver.
+    private func finish(_ failure: Errno?, leaving: Interest = []) {
         if let failure {
             fail(SwnetError(failure).adding(address.named(.tcp)))
-        } else if let socket = release(parking: handsOverRegistration), let completion {
+        } else if let socket = release(parking: handsOverRegistration, leaving: leaving), let completion {
             self.completion = nil
             completion(.success(socket))
         }
@@ -70,9 +76,9 @@ public final class ConnectAttempt {
     }
 
     /// Takes the socket out of the loop (or parks it there) and out of this attempt's hands.
-    private func release(parking: Bool = false) -> Socket? {
+    private func release(parking: Bool = false, leaving: Interest = []) -> Socket? {
         guard let socket else { return nil }
-        if parking { loop.park(socket.descriptor) } else { loop.unwatch(socket.descriptor) }
+        if parking { loop.park(socket.descriptor, leaving: leaving) } else { loop.unwatch(socket.descriptor) }
         self.socket = nil
         return socket
     }

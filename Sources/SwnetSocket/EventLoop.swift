@@ -19,6 +19,12 @@ public struct Interest: OptionSet, Sendable {
     /// change of interest. In the `ready` a handler is given, this flag
     /// means the descriptor is in error or hung up.
     public static let edgeTriggered = Interest(rawValue: EPOLLET.rawValue)
+
+    /// A stream socket registered once for its whole life, as nginx does:
+    /// readable, writable and the peer's FIN, edge-triggered. Each edge
+    /// wakes the loop once, so watching for room costs nothing until a
+    /// write has filled the socket, and no interest ever changes.
+    public static let streamEdges: Interest = [.readable, .writable, .peerClosed, .edgeTriggered]
 }
 
 /// A single-threaded epoll loop with timers.
@@ -33,6 +39,8 @@ public final class EventLoop {
     private struct Registration {
         var interest: Interest
         var pollable: Bool
+        /// Readiness a parked descriptor's last handler left for the next one.
+        var leftover: Interest = []
     }
 
     private let epoll: Int32
@@ -45,6 +53,8 @@ public final class EventLoop {
     private var handlers: [Handler?] = []
     /// Descriptors epoll refused (regular files, /dev/null): always ready.
     private var alwaysReady: Set<Int32> = []
+    /// Parked descriptors taken over with readiness left: their new handlers run before the next wait.
+    private var handedOver: [Int32] = []
     private var timers = TimerQueue()
     private var running = false
 
@@ -56,7 +66,9 @@ public final class EventLoop {
 
     /// Starts watching `fd`; `handler` runs when it is ready for part of `interest`.
     /// A parked descriptor keeps its registration: one MOD, or nothing when
-    /// the interest is the same.
+    /// the interest is the same. Then no new event re-announces what the
+    /// last handler left (an edge is announced once), so the loop hands it
+    /// to `handler` itself before it waits again.
     public func watch(_ fd: Int32, for interest: Interest, handler: @escaping Handler) throws {
         let parked = registration(of: fd)
         precondition(parked == nil || handlers[Int(fd)] == nil, "descriptor \(fd) watched twice")
@@ -64,7 +76,13 @@ public final class EventLoop {
             registrations += repeatElement(nil, count: Int(fd) + 1 - registrations.count)
             handlers += repeatElement(nil, count: Int(fd) + 1 - handlers.count)
         }
-        registrations[Int(fd)] = parked ?? Registration(interest: [], pollable: true)
+        var registration = parked ?? Registration(interest: [], pollable: true)
+        if registration.interest == interest && !registration.leftover.isEmpty {
+            handedOver.append(fd)
+        } else {
+            registration.leftover = []                  // a MOD has epoll announce the state again
+        }
+        registrations[Int(fd)] = registration
         handlers[Int(fd)] = handler
         do {
             try update(fd, to: interest)
@@ -107,9 +125,13 @@ public final class EventLoop {
     /// to a tunnel then costs one MOD where unwatching and watching again
     /// cost a DEL and an ADD. Watch it, or `forget` it before it is closed,
     /// before the loop waits again; a parked descriptor reported ready all
-    /// the same is unwatched then, never spun on.
-    public func park(_ fd: Int32) {
-        guard registration(of: fd) != nil else { return }
+    /// the same is unwatched then, never spun on. `leaving` is the
+    /// readiness the handler was given and did not use (the first bytes of
+    /// a server that answered as the connect completed).
+    public func park(_ fd: Int32, leaving: Interest = []) {
+        guard var registration = registration(of: fd) else { return }
+        registration.leftover = leaving
+        registrations[Int(fd)] = registration
         handlers[Int(fd)] = nil
     }
 
@@ -159,10 +181,11 @@ public final class EventLoop {
         var events = [epoll_event](repeating: epoll_event(), count: 256)
         while running {
             try fireDueTimers()
+            try deliverHandedOver()
             guard running else { break }
 
             let readyFiles = alwaysReady.isEmpty ? [] : alwaysReady.filter { registration(of: $0)?.interest.isEmpty == false }
-            let timeout: Int32 = readyFiles.isEmpty ? timers.millisecondsUntilNext() : 0
+            let timeout: Int32 = readyFiles.isEmpty && handedOver.isEmpty ? timers.millisecondsUntilNext() : 0
             let count = try events.withUnsafeMutableBufferPointer { buffer in
                 try syscallValue("epoll_wait") { epoll_wait(epoll, buffer.baseAddress, Int32(buffer.count), timeout) }
             }
@@ -195,6 +218,17 @@ public final class EventLoop {
         let timer = schedule(after: duration) { [unowned self] in self.stop() }
         defer { timer.cancel() }
         try run()
+    }
+
+    private func deliverHandedOver() throws {
+        while running, !handedOver.isEmpty {
+            let fd = handedOver.removeFirst()
+            guard var registration = registration(of: fd), let handler = handlers[Int(fd)] else { continue }
+            let ready = registration.leftover.intersection(registration.interest)
+            registration.leftover = []
+            registrations[Int(fd)] = registration
+            if !ready.isEmpty { try handler(ready) }
+        }
     }
 
     private func fireDueTimers() throws {

@@ -18,12 +18,13 @@ import SwnetCore
 /// End-of-file is carried through (half-close): when one side shuts down
 /// its sending side, the other reads end-of-file and can still answer.
 ///
-/// A plain socket is watched edge-triggered, registered once for reading;
-/// writing is added the first time a write to it blocks, and kept. So a
-/// short connection costs one epoll_ctl per socket, where a level-triggered
-/// interest had to change again whenever a direction blocked or ended. A
-/// flow therefore always moves bytes until a call would block, and one that
-/// stops after its rounds with bytes still to move runs again at once.
+/// A plain socket is registered once, edge-triggered, for everything
+/// (`Interest.streamEdges`), and a backend keeps its connect's
+/// registration: a short connection costs one epoll_ctl per socket, where a
+/// level-triggered interest had to change again whenever a direction
+/// blocked or ended. A flow therefore always moves bytes until a call would
+/// block, and one that stops after its rounds with bytes still to move runs
+/// again at once.
 public final class Tunnel {
     public enum Side: String, Sendable { case client, server }
 
@@ -92,18 +93,19 @@ public final class Tunnel {
         toServer = Flow(from: client, to: server, maySplice: splice, pipes: pipes, scratch: scratch, preface: options.prefaceToServer)
         toClient = Flow(from: server, to: client, maySplice: splice, pipes: pipes, scratch: scratch, preface: [])
         // Registered as readable at once: registering with nothing would add and remove the descriptor.
-        try loop.watch(client.descriptor, for: Self.readInterest(of: client)) { [unowned self] ready in self.handle(ready, on: .client) }
-        try loop.watch(server.descriptor, for: Self.readInterest(of: server)) { [unowned self] ready in self.handle(ready, on: .server) }
+        try loop.watch(client.descriptor, for: Self.firstInterest(of: client)) { [unowned self] ready in self.handle(ready, on: .client) }
+        try loop.watch(server.descriptor, for: Self.firstInterest(of: server)) { [unowned self] ready in self.handle(ready, on: .server) }
         if let limit = options.idleTimeout {
             idle = QuietTimer(on: loop, limit: limit) { [unowned self] in self.finish(.idle) }
         }
     }
 
     /// Sends the preface and starts waiting; `onEnd` may run before this
-    /// returns. A plain socket's bytes are left for epoll to announce, with
-    /// the peer's FIN if it came too (a read now would not know it was the
-    /// last); a TLS session may already hold decrypted bytes epoll will not
-    /// announce, so it is read at once.
+    /// returns. A plain socket's bytes are left for epoll (or, after a
+    /// connect, the loop's hand-over) to announce, with the peer's FIN if it
+    /// came too (a read now would not know it was the last); a TLS session
+    /// may already hold decrypted bytes epoll will not announce, so it is
+    /// read at once.
     public func start() {
         if !(server is Socket) || toServer.hasPending { handle([.readable, .writable], on: .server) }
         if !(client is Socket) { handle([.readable, .writable], on: .client) }
@@ -182,10 +184,7 @@ public final class Tunnel {
     }
 
     private func interest(of stream: ByteStream, reading: Flow, writing: Flow) -> Interest {
-        if stream is Socket {
-            // Edge-triggered, so a reset is announced even while nothing is to move on it.
-            return writing.everBlockedOnWrite ? Self.readInterest(of: stream).union(.writable) : Self.readInterest(of: stream)
-        }
+        if stream is Socket { return .streamEdges }
         var interest: Interest = []
         if reading.wantsRead { interest.formUnion(stream.readInterest) }
         if writing.wantsWrite || stream.hasPendingOutput { interest.formUnion(stream.writeInterest) }
@@ -200,11 +199,12 @@ public final class Tunnel {
         finish(errno.meansPeerClosed ? .reset(side) : .failed(side, SwnetError(errno)))
     }
 
-    /// What a read waits for: on a plain socket also the peer's FIN, so the
+    /// A plain socket's registration for life: with the peer's FIN, so the
     /// last read before it is known to be the last (no read of end-of-file),
-    /// edge-triggered.
-    private static func readInterest(of stream: ByteStream) -> Interest {
-        stream is Socket ? [.readable, .peerClosed, .edgeTriggered] : stream.readInterest
+    /// and edge-triggered, so a reset is announced even while nothing is to
+    /// move on it. A TLS session waits for what its first read waits for.
+    private static func firstInterest(of stream: ByteStream) -> Interest {
+        stream is Socket ? .streamEdges : stream.readInterest
     }
 
     private func finish(_ end: End) {
@@ -253,8 +253,6 @@ private final class Flow {
     /// What the flow waits for, after the last pump.
     private(set) var wantsRead = true
     private(set) var wantsWrite = false
-    /// A write to the destination has blocked once: it is watched for room from then on.
-    private(set) var everBlockedOnWrite = false
     /// The last pump used up its rounds with both sides still ready.
     private(set) var unfinished = false
     var resumeScheduled = false
@@ -396,7 +394,6 @@ private final class Flow {
     private func blocked(onWrite progress: Bool) -> Bool {
         wantsRead = false
         wantsWrite = true
-        everBlockedOnWrite = true
         return progress
     }
 

@@ -63,6 +63,27 @@ final class EventLoopTests: XCTestCase {
         XCTAssertEqual(third, 1, "a dropped descriptor cannot be watched again")
     }
 
+    /// Edge-triggered, what a connect's handler was told and left (a
+    /// server's first bytes) is announced by no further event: the loop
+    /// hands it to the socket's next handler itself.
+    func testReadinessLeftAtAParkReachesTheNextHandler() throws {
+        let pair = try LoopbackPair()
+        let loop = try EventLoop()
+        let fd = pair.client.descriptor
+        Raw.write(pair.server.descriptor, Array("x".utf8))
+        XCTAssertTrue(try pair.client.wait(for: .readable, timeout: .seconds(5)))
+        var second: Interest = []
+        try loop.watch(fd, for: .streamEdges) { ready in
+            loop.park(fd, leaving: ready.subtracting(.writable))
+            try loop.watch(fd, for: .streamEdges) { ready in second = ready; loop.stop() }
+        }
+        let timer = loop.schedule(after: .seconds(5)) { loop.stop() }
+        try loop.run()
+        timer.cancel()
+        XCTAssertTrue(second.contains(.readable), "the next handler was not told of the byte waiting (\(second.rawValue))")
+        XCTAssertFalse(second.contains(.writable), "the next handler was told what the first one used")
+    }
+
     /// CPU seconds this thread has used.
     private static func threadCPU() -> Double {
         var time = timespec()
