@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench/cache.sh: `swnet http-get --cache` against the `curl` command, side by
 # side in one run, fetching a 100 KiB file from a private nginx on a free
-# loopback port, one process per fetch (as a script fetches), hyperfine -N.
+# loopback port, one process per fetch (as a script fetches), timed by
+# bench/interleave.py (hyperfine -N's way, with the commands' runs interleaved).
 #
 # Two measures (ratios swnet / curl of mean whole-process wall times: LOWER is
 # better for swnet):
@@ -17,7 +18,7 @@
 # swnet's --json record must say "hit" (1) and "revalidated" (2).
 #
 # Environment:
-#   BENCH_CACHE_RUNS    hyperfine runs per command (default 100, after 10 warm-ups)
+#   BENCH_CACHE_RUNS    runs per command (default 100, after 10 warm-ups)
 #   BENCH_CACHE_KIB     size of the file in KiB (default 100)
 #   BENCH_CACHE_STRICT=1  exit 3 when swnet misses a target
 #   SWNET          swnet binary to use (default: .build-bench/release/swnet, rebuilt every run)
@@ -39,7 +40,6 @@ need curl curl || die "curl is needed (apt-get install curl)"
 need python3 python3 || die "python3 is needed (apt-get install python3)"
 need timeout coreutils || die "timeout is needed (coreutils)"
 need nginx nginx-light || need nginx nginx || die "nginx is needed (apt-get install nginx-light)"
-need hyperfine hyperfine || die "hyperfine is needed (apt-get install hyperfine)"
 
 find_swnet
 curl=$(command -v curl)
@@ -87,21 +87,21 @@ cmp -s "$tmp/got" "$tmp/www/file.bin" || die "curl fetched something else than t
 swnet_cmd() { printf '%q ' "$swnet" http-get --cache="$tmp/cache" -o "$tmp/out.swnet" "$base/$1/file.bin"; }
 curl_cmd() { printf '%q ' "$curl" -sS -o "$tmp/out.curl" "$base/$1/file.bin"; }
 
-log "fresh: $runs fetches each of $kib KiB (hyperfine -N, 10 warm-ups)"
-timeout 1800 hyperfine -N --warmup 10 --runs "$runs" --export-json "$tmp/fresh.json" \
+log "fresh: $runs fetches each of $kib KiB (interleaved, 10 warm-ups)"
+timeout 1800 python3 "$here/interleave.py" --warmup 10 --runs "$runs" --export-json "$tmp/fresh.json" \
     -n "swnet http-get --cache (fresh hit)" "$(swnet_cmd fresh)" \
     -n "curl (fetch)" "$(curl_cmd fresh)"
 read_means "$tmp/fresh.json"
 
-log "stale: $runs fetches each of $kib KiB (hyperfine -N, 10 warm-ups)"
-timeout 1800 hyperfine -N --warmup 10 --runs "$runs" --export-json "$tmp/stale.json" \
+log "stale: $runs fetches each of $kib KiB (interleaved, 10 warm-ups)"
+timeout 1800 python3 "$here/interleave.py" --warmup 10 --runs "$runs" --export-json "$tmp/stale.json" \
     -n "swnet http-get --cache (revalidated, 304)" "$(swnet_cmd stale)" \
     -n "curl (fetch)" "$(curl_cmd stale)" \
     -n "swnet http-get (no cache: fetch)" "$(printf '%q ' "$swnet" http-get -o "$tmp/out.plain" "$base/stale/file.bin")"
 read_means "$tmp/stale.json"
 cmp -s "$tmp/out.swnet" "$tmp/www/file.bin" || die "swnet's last output is not the file"
 
-# Wall time is the target's measure; CPU time (user + system, hyperfine's
+# Wall time is the target's measure; CPU time (user + system, the
 # means) is printed beside it, as it suffers less from a busy machine.
 lines=$(python3 -c '
 import json, sys

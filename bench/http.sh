@@ -11,7 +11,8 @@
 #      one (sent at 512 bytes/s, so that there is a "during"): the private dirty
 #      memory and the resident set, sampled from /proc/PID/smaps_rollup every
 #      5 ms; the peak of each run, median over the runs.
-#   3. one small file (1 KiB): whole-process wall time, hyperfine -N.
+#   3. one small file (1 KiB): whole-process wall time, interleaved runs
+#      (bench/interleave.py: hyperfine's blocks of runs let drift decide).
 #   4. 100 small URLs: one `swnet http-get` call with 100 URLs against 100
 #      `curl` calls, and, for fairness, against one `curl` call with 100 URLs
 #      (both reuse one connection), hyperfine.
@@ -24,7 +25,7 @@
 # Environment:
 #   BENCH_HTTP_MIB         size of the big file in MiB (default 1024)
 #   BENCH_HTTP_RUNS        timed big-file runs per tool (default 5, after 1 warm-up each)
-#   BENCH_HTTP_SMALL_RUNS  hyperfine runs per command for the small file (default 200)
+#   BENCH_HTTP_SMALL_RUNS  runs per command for the small file (default 200)
 #   BENCH_HTTP_MANY_RUNS   hyperfine runs per command for the 100 URLs (default 10)
 #   BENCH_HTTP_MEM_RUNS    sampled downloads per tool and size (default 3)
 #   BENCH_HTTP_STRICT=1    exit 3 when swnet misses a target
@@ -228,8 +229,8 @@ for size, label in (("big", "%d MiB" % mib), ("small", "1 KiB")):
 ' "$tmp" "$mib" "$target_dirty_kib")
 
 # ---- 3. one small file: whole-process wall time ----
-log "small file: hyperfine -N, 20 warm-ups, $small_runs runs each"
-timeout 900 hyperfine -N --warmup 20 --runs "$small_runs" --export-json "$tmp/small.json" \
+log "small file: interleaved (bench/interleave.py), 20 warm-ups, $small_runs runs each"
+timeout 900 python3 "$here/interleave.py" --warmup 20 --runs "$small_runs" --export-json "$tmp/small.json" \
     -n "swnet http-get (1 KiB)" "$(printf '%q ' "$swnet" http-get "$base/small.bin")" \
     -n "curl (1 KiB)" "$(printf '%q ' "$curl" -sS "$base/small.bin")"
 read_means "$tmp/small.json"
