@@ -30,7 +30,7 @@ final class ErrorTextTests: XCTestCase {
     }
 
     func testRefused() throws {
-        let port = Harness.freePort()
+        let port = Harness.refusedPort()
         try check(everyClient(port, []), status: 4, ending: ": 127.0.0.1:\(port)/tcp: connection refused")
         // The libcurl commands put the URL first, as the README says: smtp-send the server's.
         for (command, arguments) in everyClient(port, []).dropFirst() {
@@ -58,7 +58,7 @@ final class ErrorTextTests: XCTestCase {
     }
 
     func testARefusedProxyIsNamed() throws {
-        let port = Harness.freePort()
+        let port = Harness.refusedPort()
         setenv("http_proxy", "http://127.0.0.1:\(port)", 1)
         defer { unsetenv("http_proxy") }
         try check([("http-get", ["http-get", "http://127.0.0.1:9/"])], status: 4, ending: ": proxy 127.0.0.1:\(port)/tcp: connection refused")

@@ -117,7 +117,7 @@ final class ExitMatrixTests: XCTestCase {
     }
 
     func testConnect() throws {
-        let open = Harness.freePort(), refused = Harness.freePort()
+        let open = Harness.freePort(), refused = Harness.refusedPort()
         peers.append(try Peer.tcp(port: open, exec: "sleep 5"))
         let hole = try BlackHole()
         let selfSigned = try TLSServer.sServer(TLSFixture.selfSigned)
@@ -154,7 +154,7 @@ final class ExitMatrixTests: XCTestCase {
         let server = try HTTPTestServer()
         let tls = try HTTPTestServer(certificate: FTPFixture.certificate.certificate, key: FTPFixture.certificate.key)
         closers += [server.stop, tls.stop]
-        let refused = Harness.freePort(), silent = silentTCP()
+        let refused = Harness.refusedPort(), silent = silentTCP()
         try check([
             Case(command: "http-get", kind: "usage", code: 2, arguments: ["http-get", "ftp://127.0.0.1/"], words: "http:// and https:// URLs only"),
             Case(command: "http-get", kind: "resolve", code: 3, arguments: ["http-get", "http://name.invalid/"], words: "resolve name.invalid"),
@@ -173,7 +173,7 @@ final class ExitMatrixTests: XCTestCase {
         let plain = try FTPTestServer(root: FTPFixture.root)
         let tls = try FTPTestServer(root: FTPFixture.root, security: .explicitTLS(certificate: FTPFixture.certificate.certificate, key: FTPFixture.certificate.key))
         closers += [plain.stop, tls.stop]
-        let refused = Harness.freePort(), silent = silentTCP()
+        let refused = Harness.refusedPort(), silent = silentTCP()
         try check([
             Case(command: "ftp-list", kind: "usage", code: 2, arguments: ["ftp-list", "http://127.0.0.1/"], words: "ftp://"),
             Case(command: "ftp-list", kind: "resolve", code: 3, arguments: ["ftp-list", "ftp://name.invalid/"], words: "resolve name.invalid"),
@@ -191,7 +191,7 @@ final class ExitMatrixTests: XCTestCase {
     func testSMTPSend() throws {
         let smtp = try SMTPTestServer(.init(refuse: ["bob@example.com"], auth: "anna:secret"))
         closers.append(smtp.stop)
-        let refused = Harness.freePort(), silent = silentTCP()
+        let refused = Harness.refusedPort(), silent = silentTCP()
         let mail = ["-f", "a@example.com", "--body", "hi"]
         let server = ["-s", "127.0.0.1:\(smtp.port)"]
         try check([
@@ -278,7 +278,7 @@ final class ExitMatrixTests: XCTestCase {
     func testTLSInfo() throws {
         let selfSigned = try TLSServer.sServer(TLSFixture.selfSigned)
         closers.append(selfSigned.stop)
-        let refused = Harness.freePort(), silent = silentTCP()
+        let refused = Harness.refusedPort(), silent = silentTCP()
         try check([
             Case(command: "tls-info", kind: "usage", code: 2, arguments: ["tls-info", "127.0.0.1:70000"], words: "port 70000 is out of range"),
             Case(command: "tls-info", kind: "resolve", code: 3, arguments: ["tls-info", "name.invalid:443"], words: "resolve name.invalid"),

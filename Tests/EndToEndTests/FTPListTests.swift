@@ -224,7 +224,7 @@ final class FTPListTests: XCTestCase {
     }
 
     func testRefusedConnectionExits4() throws {
-        let port = Harness.freePort()
+        let port = Harness.refusedPort()
         let result = try Harness.swnet(["ftp-list", "ftp://127.0.0.1:\(port)/"])
         XCTAssertEqual(result.status, 4, result.stderr)
         XCTAssertTrue(result.stderr.hasPrefix("swnet: ftp-list: ftp://127.0.0.1:\(port)/: "), result.stderr)

@@ -138,7 +138,7 @@ final class ForwardTests: XCTestCase {
     func testRefusingAndSilentBackendsAreSkippedWithinTheConnectTimeout() throws {
         let refecho = try RefEcho()
         let silent = try BlackHole()
-        let refused = Harness.freePort()
+        let refused = Harness.refusedPort()
         let forwarder = try startForwarder(["--connect-timeout", "3s", "127.0.0.1:\(refused)", "127.0.0.1:\(silent.port)", "127.0.0.1:\(refecho.port)"])
         defer { forwarder.stop() }
         for client in 0..<3 {

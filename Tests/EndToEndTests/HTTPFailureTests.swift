@@ -136,7 +136,7 @@ final class HTTPFailureTests: HTTPTestCase {
     }
 
     func testOneFailedURLAmongGoodOnesExits9() throws {
-        let refused = "http://127.0.0.1:\(Harness.freePort())/"
+        let refused = "http://127.0.0.1:\(Harness.refusedPort())/"
         let result = try get(["-o", path("a"), "-o", path("b"), server.url("/hello"), refused])
         XCTAssertEqual(result.status, 9, result.stderr)
         XCTAssertEqual(contents("a"), Data("hello\n".utf8))

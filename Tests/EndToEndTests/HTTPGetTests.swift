@@ -178,7 +178,7 @@ final class HTTPGetTests: HTTPTestCase {
         XCTAssertEqual(contents("empty"), Data())
 
         try Data("keep me\n".utf8).write(to: URL(fileURLWithPath: path("existing")))
-        let refused = try get(["-o", path("existing"), "http://127.0.0.1:\(Harness.freePort())/x"])
+        let refused = try get(["-o", path("existing"), "http://127.0.0.1:\(Harness.refusedPort())/x"])
         XCTAssertEqual(refused.status, 4, refused.stderr)
         XCTAssertEqual(contents("existing"), Data("keep me\n".utf8))
     }
@@ -219,7 +219,7 @@ final class HTTPGetTests: HTTPTestCase {
         XCTAssertEqual(contents("body"), Data("hello\n".utf8))
         XCTAssertEqual(result.text.filter { $0 == "\n" }.count, 1, "one line of JSON and nothing else")
 
-        let failed = try get(["--json", "http://127.0.0.1:\(Harness.freePort())/"])
+        let failed = try get(["--json", "http://127.0.0.1:\(Harness.refusedPort())/"])
         XCTAssertEqual(failed.status, 4)
         let error = try XCTUnwrap(try failed.json()["error"] as? [String: Any])
         XCTAssertEqual(error["kind"] as? String, "connect")

@@ -43,7 +43,7 @@ final class HTTPProxyTests: HTTPTestCase {
         XCTAssertEqual(try via(get(["--json", "-x", proxy.url(), "--noproxy", "example.test", url]))?.contains("tinyproxy"), true)
 
         // -x wins over http_proxy; -x '' turns the environment's proxy off.
-        setenv("http_proxy", "http://127.0.0.1:\(Harness.freePort())", 1)
+        setenv("http_proxy", "http://127.0.0.1:\(Harness.refusedPort())", 1)
         XCTAssertEqual(try via(get(["--json", "-x", proxy.url(), url]))?.contains("tinyproxy"), true)
         XCTAssertNil(try via(get(["--json", "-x", "", url])))
         let body = try get(["-x", proxy.url(), url])
@@ -63,7 +63,7 @@ final class HTTPProxyTests: HTTPTestCase {
         XCTAssertEqual(refusedTunnel.status, 7, refusedTunnel.stderr)
         XCTAssertEqual(refusedTunnel.stderr, "swnet: http-get: \(url): proxy 127.0.0.1:\(proxy.port) answered 407 Proxy Authentication Required\n")
         // A proxy that is not there is named as the proxy.
-        let free = Harness.freePort()
+        let free = Harness.refusedPort()
         let refused = try get(["-x", "http://127.0.0.1:\(free)", "--cacert", TLSFixture.root, "https://localhost:\(nginx.port)/"])
         XCTAssertEqual(refused.status, 4, refused.stderr)
         XCTAssertEqual(refused.stderr, "swnet: http-get: https://localhost:\(nginx.port)/: proxy 127.0.0.1:\(free)/tcp: connection refused\n")

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import Synchronization
 
 /// Runs the built `swnet` and real peers (socat, nc) on loopback. Every
 /// process a test starts is stopped by its PID when the test ends.
@@ -82,12 +83,35 @@ enum Harness {
         }
     }
 
-    /// A loopback port that nothing listens on right now.
+    /// A loopback port that nothing listens on right now, and one this run
+    /// has not handed out before: the kernel may give a port just closed to
+    /// the next bind, and two servers of one test must not be told the same.
     static func freePort(udp: Bool = false) -> UInt16 {
-        let (fd, port) = boundLoopbackSocket(type: udp ? SOCK_DGRAM : SOCK_STREAM)
-        close(fd)
+        var rejected: [Int32] = []
+        defer { rejected.forEach { close($0) } }
+        while true {
+            let (fd, port) = boundLoopbackSocket(type: udp ? SOCK_DGRAM : SOCK_STREAM)
+            if handedOut.withLock({ $0.insert(port).inserted }) || rejected.count == 100 {
+                close(fd)
+                return port
+            }
+            rejected.append(fd)
+        }
+    }
+
+    private static let handedOut = Mutex<Set<UInt16>>([])
+
+    /// A loopback TCP port that refuses connections for the whole run: a
+    /// socket bound to it and never listening is kept open, so no other test
+    /// or process can be handed the port (a port merely closed again, as
+    /// `freePort` gives, can be bound by the next server a test starts).
+    static func refusedPort() -> UInt16 {
+        let (fd, port) = boundLoopbackSocket(type: SOCK_STREAM)
+        heldForTheRun.withLock { $0.append(fd) }
         return port
     }
+
+    private static let heldForTheRun = Mutex<[Int32]>([])
 
     /// A socket bound to 127.0.0.1 on a free port; the caller closes it.
     static func boundLoopbackSocket(type: __socket_type) -> (fd: Int32, port: UInt16) {

@@ -61,7 +61,7 @@ final class JSONContractTests: XCTestCase {
     }
 
     func testAScanThatRanOutOfTimeStillListsItsPorts() throws {
-        let open = Harness.freePort(), closed = Harness.freePort()
+        let open = Harness.freePort(), closed = Harness.refusedPort()
         peers.append(try Peer.tcp(port: open, exec: "true"))
         let result = try Harness.swnet(["--json", "connect", "-z", "--wait", "300ms", "127.0.0.1:\(open),\(closed)"])
         XCTAssertEqual(result.status, 5, result.stderr)

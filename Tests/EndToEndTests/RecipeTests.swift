@@ -112,7 +112,7 @@ final class RecipeTests: XCTestCase {
         XCTAssertEqual(up.text + up.stderr, "", "-q -z prints nothing when the port is open")
 
         let down = try bash(script.replacingOccurrences(of: "--wait 30s", with: "--wait 300ms")
-            .replacingOccurrences(of: "127.0.0.1:\(port)", with: "127.0.0.1:\(Harness.freePort())"))
+            .replacingOccurrences(of: "127.0.0.1:\(port)", with: "127.0.0.1:\(Harness.refusedPort())"))
         XCTAssertEqual(down.status, 1)
         XCTAssertTrue(down.stderr.hasSuffix("database down\n"), down.stderr)
     }
@@ -122,7 +122,7 @@ final class RecipeTests: XCTestCase {
         http = server
         let script = try recipe("A health check")
         let cases = [(server.url("/hello"), "ok"), (server.url("/status/500"), "the service answered with an error"),
-                     ("http://127.0.0.1:\(Harness.freePort())/health", "nothing listens")]
+                     ("http://127.0.0.1:\(Harness.refusedPort())/health", "nothing listens")]
         for (url, said) in cases {
             let result = try bash(script.replacingOccurrences(of: "http://localhost:8080/health", with: url))
             XCTAssertEqual(result.text, said + "\n", "\(url): \(result.stderr)")
@@ -130,7 +130,7 @@ final class RecipeTests: XCTestCase {
     }
 
     func testOpenPortsOfAScan() throws {
-        let open = Harness.freePort(), closed = Harness.freePort()
+        let open = Harness.freePort(), closed = Harness.refusedPort()
         peers.append(try Peer.tcp(port: open, exec: "true"))
         let script = try recipe("Open ports of a scan").replacingOccurrences(of: "127.0.0.1:1-1024", with: "127.0.0.1:\(open),\(closed)")
         let result = try bash(script)

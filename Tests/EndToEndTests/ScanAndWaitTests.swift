@@ -9,7 +9,7 @@ final class ScanAndWaitTests: XCTestCase {
     func testMixedScanReportsEachPortInOrderAndExits9() throws {
         let open = Harness.freePort()
         peers.append(try Peer.tcp(port: open, exec: "true"))
-        let closed = Harness.freePort()
+        let closed = Harness.refusedPort()
         let hole = try BlackHole()
         let list = "\(hole.port),\(closed),\(open)"
         let result = try Harness.swnet(["connect", "-z", "--connect-timeout", "500ms", "127.0.0.1:\(list)"])
@@ -42,7 +42,7 @@ final class ScanAndWaitTests: XCTestCase {
         XCTAssertEqual(all.status, 0, all.stderr)
         XCTAssertEqual(all.text.split(separator: "\n").count, 2)
 
-        let low = Harness.freePort()
+        let low = Harness.refusedPort()
         let none = try Harness.swnet(["connect", "-z", "127.0.0.1", "\(low)"])
         XCTAssertEqual(none.status, 4, none.stderr)
         XCTAssertEqual(none.text, "")

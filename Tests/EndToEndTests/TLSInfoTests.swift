@@ -202,7 +202,7 @@ final class TLSInfoTests: XCTestCase {
 
     func testSeveralTargetsAreReportedInOrderAndSomeFailingIsExit9() throws {
         let good = try nginx(), expired = try nginx(TLSFixture.expired)
-        let closed = Harness.freePort()
+        let closed = Harness.refusedPort()
         let targets = ["localhost:\(good.port)", "localhost:\(expired.port)", "127.0.0.1:\(closed)", "127.0.0.1:\(good.port)"]
         let result = try Harness.swnet(["--json", "tls-info", "--cacert", TLSFixture.root] + targets)
         XCTAssertEqual(result.status, 9, result.stderr)
