@@ -86,6 +86,8 @@ enum Harness {
     /// A loopback port that nothing listens on right now, and one this run
     /// has not handed out before: the kernel may give a port just closed to
     /// the next bind, and two servers of one test must not be told the same.
+    /// The ports turned down stay bound while it asks again (else the kernel
+    /// could offer them once more); after 100 it takes what it is given.
     static func freePort(udp: Bool = false) -> UInt16 {
         var rejected: [Int32] = []
         defer { rejected.forEach { close($0) } }
