@@ -63,10 +63,10 @@ final class HTTPProxyTests: HTTPTestCase {
         XCTAssertEqual(refusedTunnel.status, 7, refusedTunnel.stderr)
         XCTAssertEqual(refusedTunnel.stderr, "swnet: http-get: \(url): proxy 127.0.0.1:\(proxy.port) answered 407 Proxy Authentication Required\n")
         // A proxy that is not there is named as the proxy.
-        let free = Harness.refusedPort()
-        let refused = try get(["-x", "http://127.0.0.1:\(free)", "--cacert", TLSFixture.root, "https://localhost:\(nginx.port)/"])
+        let absent = Harness.refusedPort()
+        let refused = try get(["-x", "http://127.0.0.1:\(absent)", "--cacert", TLSFixture.root, "https://localhost:\(nginx.port)/"])
         XCTAssertEqual(refused.status, 4, refused.stderr)
-        XCTAssertEqual(refused.stderr, "swnet: http-get: https://localhost:\(nginx.port)/: proxy 127.0.0.1:\(free)/tcp: connection refused\n")
+        XCTAssertEqual(refused.stderr, "swnet: http-get: https://localhost:\(nginx.port)/: proxy 127.0.0.1:\(absent)/tcp: connection refused\n")
     }
 
     func testProxyUserLogsInToTinyproxy() throws {
