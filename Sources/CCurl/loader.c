@@ -11,6 +11,17 @@
 // an eighth of a small http-get's instructions; lazily, only those called are
 // bound. The functions swnet calls are checked here, with dlsym, either way.
 //
+// GnuTLS: Debian's libcurl uses OpenSSL, but two of its libraries (librtmp
+// and libldap) bring GnuTLS, whose constructor initialises it as soon as it
+// is loaded (its random generator, its ASN.1 trees, its configuration): a
+// twentieth of a small http-get, for a library swnet never calls. Loaded
+// with GNUTLS_NO_IMPLICIT_INIT=1 (GnuTLS's documented switch), it waits for
+// an explicit gnutls_global_init, which librtmp and libldap make before
+// their first use of it (swnet allows them no URL anyway: http, https, ftp
+// and ftps only). The variable is set for the dlopen alone, when the user
+// has not set it, so the programs swnet starts never inherit it; libcurl is
+// loaded by the thread that runs the command, before it starts any other.
+//
 // RTLD_DEEPBIND: the libraries' own symbols are looked up among libcurl and
 // its dependencies first, then among swnet, libc and libm, instead of the
 // other way round. They bind to the same definitions on Debian 12 (LD_DEBUG=
@@ -35,7 +46,10 @@ void *swnet_curl_symbol(const char *name) {
     static void *library;
     if (!library) {
         int sanitized = __asan_init != NULL || __tsan_init != NULL;
+        int deferGnuTLS = getenv("GNUTLS_NO_IMPLICIT_INIT") == NULL;
+        if (deferGnuTLS) setenv("GNUTLS_NO_IMPLICIT_INIT", "1", 0);
         library = dlopen("libcurl.so.4", RTLD_LAZY | RTLD_LOCAL | (sanitized ? 0 : RTLD_DEEPBIND));
+        if (deferGnuTLS) unsetenv("GNUTLS_NO_IMPLICIT_INIT");
         if (!library) {
             fprintf(stderr, "swnet: cannot load libcurl: %s (the Debian package is libcurl4)\n", dlerror());
             _exit(10);
