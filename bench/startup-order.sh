@@ -6,7 +6,7 @@
 # Why: the start-up code of a statically linked Swift binary is otherwise
 # spread over its 5 MB of code, so starting touches pages all over it (each
 # a page fault, more TLB and cache misses). Placed together, `swnet
-# --version` took 7% less time here and a small http-get 2% less.
+# --version` took 15% less time here and a small http-get 4% less.
 #
 # How: a release binary with its symbol table (SWNET_RELEASE_SYMBOLS=1) runs
 # the commands below under valgrind's callgrind, against a private nginx on
