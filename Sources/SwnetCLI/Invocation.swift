@@ -16,10 +16,10 @@ public enum OptionValue: Sendable, Equatable {
 public struct Invocation: Sendable {
     public let command: CommandSpec
     public let arguments: [String]
-    let values: [String: [OptionValue]]
+    let values: GivenOptions
     let options: [OptionSpec]
 
-    init(command: CommandSpec, arguments: [String], values: [String: [OptionValue]], options: [OptionSpec]) {
+    init(command: CommandSpec, arguments: [String], values: GivenOptions, options: [OptionSpec]) {
         self.command = command
         self.arguments = arguments
         self.values = values

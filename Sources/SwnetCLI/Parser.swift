@@ -46,18 +46,14 @@ public struct Parser {
 
     private func parseStrictly(_ arguments: [String], command: inout CommandSpec?) throws -> ParseOutcome {
         var positional: [String] = []
-        var values: [String: [OptionValue]] = [:]
+        var values = GivenOptions()
         var options = program.globalOptions
         var index = 0
         var optionsEnded = false
 
         func record(_ spec: OptionSpec, _ value: OptionValue) throws {
-            if values[spec.long] != nil, !spec.repeatable, spec.kind != .flag {
-                // The last one wins, as in most tools; a flag given twice counts.
-                values[spec.long] = [value]
-            } else {
-                values[spec.long, default: []].append(value)
-            }
+            // The last one wins, as in most tools; a flag given twice counts.
+            values.add(value, for: spec.long, replacing: !spec.repeatable && spec.kind != .flag)
         }
 
         func nextValue(for spec: OptionSpec, as written: String) throws -> String {
@@ -165,7 +161,7 @@ public struct Parser {
     }
 
     /// Options that contradict each other, or that do not apply to what was asked.
-    private func checkApplicability(_ values: [String: [OptionValue]], options: [OptionSpec], positional: [String]) throws {
+    private func checkApplicability(_ values: GivenOptions, options: [OptionSpec], positional: [String]) throws {
         for spec in options where values[spec.long] != nil {
             for other in spec.excludes where values[other] != nil {
                 throw SwnetError.usage("--\(spec.long) and --\(other) exclude each other")
