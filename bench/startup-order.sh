@@ -49,12 +49,15 @@ start_nginx "$port" <<EOF
 EOF
 url=http://127.0.0.1:$port
 
-# run NAME ARGS...: one callgrind run of swnet ARGS, its profile in $tmp/NAME.cg.
-run() {
+# profiled NAME ARGS...: swnet ARGS under callgrind, its profile in $tmp/NAME.cg.
+profiled() {
     local name=$1
     shift
-    timeout 120 valgrind --tool=callgrind --demangle=no --callgrind-out-file="$tmp/$name.cg" \
-        "$swnet" "$@" >/dev/null 2>"$tmp/$name.err" || die "swnet $* failed under valgrind: $(tail -3 "$tmp/$name.err")"
+    timeout 120 valgrind --tool=callgrind --demangle=no --callgrind-out-file="$tmp/$name.cg" "$swnet" "$@"
+}
+# run NAME ARGS...: profiled, output dropped, stopping the script if it fails.
+run() {
+    profiled "$@" >/dev/null 2>"$tmp/$1.err" || die "swnet ${*:2} failed under valgrind: $(tail -3 "$tmp/$1.err")"
 }
 
 log "profiling start-up paths"
@@ -63,12 +66,11 @@ run help help
 run http-get http-get -o /dev/null "$url/small.bin"
 run cache-store http-get --cache="$tmp/cache" -o /dev/null "$url/fresh/small.bin"
 run cache-hit http-get --cache="$tmp/cache" -o /dev/null "$url/fresh/small.bin"
-run cache-revalidate http-get --cache="$tmp/cache" -o /dev/null "$url/small.bin"
+run cache-store-stale http-get --cache="$tmp/cache" -o /dev/null "$url/small.bin"
 run cache-304 http-get --cache="$tmp/cache" -o /dev/null "$url/small.bin"
 run connect connect -z 127.0.0.1 "$port"
 # serve reports its port (--port 0) in a listening event before it accepts.
-timeout 120 valgrind --tool=callgrind --demangle=no --callgrind-out-file="$tmp/serve.cg" \
-    "$swnet" --json serve daytime --once --port 0 --bind 127.0.0.1 >"$tmp/serve.out" 2>"$tmp/serve.err" &
+profiled serve --json serve daytime --once --port 0 --bind 127.0.0.1 >"$tmp/serve.out" 2>"$tmp/serve.err" &
 serve_pid=$!
 pids+=("$serve_pid")
 for _ in $(seq 300); do
